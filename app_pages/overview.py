@@ -1,0 +1,18 @@
+"""总览: the cockpit leadership opens first."""
+import streamlit as st
+
+from dashboard import components, filterbar
+from dashboard.ui import tr
+
+view: filterbar.View = st.session_state["view"]
+
+st.title(tr("overview.title"))
+st.caption(filterbar.caption(view))
+
+st.subheader(tr("overview.kpis"))
+compared = components.kpi_cards(view)
+if components.period_is_empty(compared):
+    st.info(f"{tr('empty.period')}。{tr('empty.hint')}")
+
+st.subheader(tr("overview.ranking"))
+components.ranking(view)

@@ -1,0 +1,137 @@
+"""Command line: the stable interface scripts and scheduled jobs call (see DESIGN.md).
+
+The CLI is an operator's tool: whoever holds the database URL sees everything in it. Every
+failure is one clear line on stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from typing import NoReturn
+
+import polars as pl
+
+from queries import metrics, store
+from queries.filters import Filters, Scope
+from queries.regions import normalize_code
+
+
+class CliError(Exception):
+    """A problem with the arguments or the input, reported as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not usage + error
+        raise CliError(f"参数错误：{message}")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text!r}") from None
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--scale 应为正数：{text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"--scale 应为正数：{text!r}")
+    return value
+
+
+def _region(url: str, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        code = normalize_code(raw)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    regions = store.load_tables(url).regions
+    if regions.filter(pl.col("code") == code).is_empty():
+        raise CliError(f"区划代码不存在：{raw}")
+    return code
+
+
+def _open(url: str) -> str:
+    """Fail with one line when the database is unreachable or holds no data."""
+    try:
+        if store.is_empty(url):
+            raise CliError(f"数据库中没有数据（请先运行 demo 或 import）：{url}")
+    except CliError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - driver errors vary; the first line says enough
+        raise CliError(f"无法打开数据库 {url}：{str(exc).splitlines()[0]}") from None
+    return url
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dashboard.demo import write_demo
+
+    data = write_demo(args.db, scale=args.scale, seed=args.seed, end=args.end, progress=True)
+    t = data.tables
+    print(f"演示数据已写入 {args.db}：区划 {t.regions.height:,} · 案件 {t.cases.height:,} · "
+          f"信访 {t.complaints.height:,} · 整改 {t.rectifications.height:,} · "
+          f"进度月报 {t.progress_updates.height:,}")
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    url = _open(args.db)
+    as_of = args.as_of or date.today()
+    start = args.from_ or as_of.replace(month=1, day=1)
+    end = args.to or as_of
+    if start > end:
+        raise CliError(f"--from {start} 晚于 --to {end}")
+    region = _region(url, args.region)
+    result = metrics.summary(store.load_tables(url), Filters(start, end, region=region), Scope(),
+                             as_of)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        from dashboard.i18n import t
+
+        for key, value in result.items():
+            print(f"{t('metric.' + key)}\t{value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m dashboard", description="基层监督驾驶舱 命令行")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="生成示例市演示数据（覆盖库中全部数据）")
+    demo.add_argument("--db", default=store.resolve_url(), help="SQLAlchemy 数据库地址")
+    demo.add_argument("--scale", type=_scale, default=1.0, help="数据量倍数")
+    demo.add_argument("--seed", type=int, default=7, help="随机种子")
+    demo.add_argument("--end", type=_date, default=None, help="数据截止日期（默认今天）")
+    demo.set_defaults(func=cmd_demo)
+
+    summary = sub.add_parser("summary", help="统计期间的核心指标")
+    summary.add_argument("--db", default=store.resolve_url())
+    summary.add_argument("--from", dest="from_", type=_date, default=None)
+    summary.add_argument("--to", type=_date, default=None)
+    summary.add_argument("--region", default=None, help="区划代码（6、9 或 12 位）")
+    summary.add_argument("--as-of", dest="as_of", type=_date, default=None)
+    summary.add_argument("--json", action="store_true")
+    summary.set_defaults(func=cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except CliError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except store.StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130

@@ -1,0 +1,42 @@
+"""Numbers as Chinese readers expect them: 千分位, 万元 / 亿元, percentages, 同比 wording."""
+from __future__ import annotations
+
+from dashboard.i18n import t
+
+
+def count(value: float | int | None, unit: str = "", lang: str = "zh") -> str:
+    if value is None:
+        return "—"
+    text = f"{int(round(value)):,}"
+    return f"{text} {unit}".strip() if unit and lang == "zh" else text
+
+
+def money_wan(value: float | None, lang: str = "zh") -> str:
+    """万元 with two decimals; ≥ 1 亿 (10,000 万) switches to 亿元 so big sums stay readable."""
+    if value is None:
+        return "—"
+    if abs(value) >= 10_000:
+        return f"{value / 10_000:,.2f} {t('unit.yi', lang)}"
+    return f"{value:,.2f} {t('unit.wan', lang)}"
+
+
+def rate(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def change(value: float | None, is_rate: bool, lang: str = "zh") -> str | None:
+    """A 同比 delta as shown under a KPI: ratio for amounts, percentage points for rates."""
+    if value is None:
+        return None
+    sign = "+" if value > 0 else "" if value == 0 else "-"  # ASCII: st.metric reads it for the arrow
+    if is_rate:
+        return t("change.pp", lang, sign=sign, value=f"{abs(value) * 100:.1f}")
+    return f"{sign}{abs(value) * 100:.1f}%"
+
+
+def metric_value(value: float | int | None, unit: str, lang: str = "zh") -> str:
+    if unit == "rate":
+        return rate(value)
+    if unit == "money":
+        return money_wan(value, lang)
+    return count(value, t(f"unit.{unit}", lang) if unit in ("count", "people") else "", lang)

@@ -1,0 +1,1 @@
+"""Pure polars query layer: no Streamlit here."""

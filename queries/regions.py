@@ -1,0 +1,84 @@
+"""Region codes and the region tree.
+
+Every record points at the lowest region it belongs to; a region at any level is the set of codes
+sharing its prefix (4 digits city, 6 district, 9 township, 12 village). Roll-ups and jurisdiction
+both go by that prefix, so no join against the tree is needed on the hot path.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from queries.schema import LEVELS, PREFIX_LEN
+
+
+def level_of(code: str) -> str:
+    """The level a canonical 12-digit code denotes, read from its trailing zero groups."""
+    if len(code) != 12 or not code.isdigit():
+        raise ValueError(f"区划代码应为12位数字：{code!r}")
+    if code[4:] == "0" * 8:
+        return "city"
+    if code[6:] == "0" * 6:
+        return "district"
+    if code[9:] == "000":
+        return "township"
+    return "village"
+
+
+def prefix_of(code: str) -> str:
+    return code[: PREFIX_LEN[level_of(code)]]
+
+
+def child_level(level: str) -> str | None:
+    i = LEVELS.index(level)
+    return LEVELS[i + 1] if i + 1 < len(LEVELS) else None
+
+
+def normalize_code(raw: str) -> str:
+    """Accept a 6- or 9-digit code (district / township) and pad it to 12, as ledgers do."""
+    code = str(raw).strip()
+    if not code.isdigit() or len(code) not in (4, 6, 9, 12):
+        raise ValueError(f"区划代码应为4、6、9或12位数字：{raw!r}")
+    return code.ljust(12, "0")
+
+
+def child_key(region_col: str, level: str) -> pl.Expr:
+    """The 12-digit code of the ancestor at `level` of each row's region (for roll-ups)."""
+    n = PREFIX_LEN[level]
+    return pl.col(region_col).str.slice(0, n).str.pad_end(12, "0")
+
+
+def within(region_col: str, code: str) -> pl.Expr:
+    """Rows whose region lies inside `code` (the region itself included)."""
+    return pl.col(region_col).str.starts_with(prefix_of(code))
+
+
+def is_within(code: str, ancestor: str) -> bool:
+    return code.startswith(prefix_of(ancestor))
+
+
+def root_code(regions: pl.DataFrame) -> str:
+    """The city: the one region without a parent."""
+    roots = regions.filter(pl.col("level") == "city")["code"]
+    if roots.len() == 0:
+        raise ValueError("区划表中没有市级区划")
+    return roots[0]
+
+
+def children(regions: pl.DataFrame, code: str) -> pl.DataFrame:
+    return regions.filter(pl.col("parent_code") == code).sort("code")
+
+
+def path(regions: pl.DataFrame, code: str) -> list[dict]:
+    """The chain from the city down to `code` (for breadcrumbs and region paths)."""
+    by_code = {r["code"]: r for r in regions.select("code", "name", "level", "parent_code").to_dicts()}
+    chain: list[dict] = []
+    current = by_code.get(code)
+    while current is not None:
+        chain.append(current)
+        current = by_code.get(current["parent_code"]) if current["parent_code"] else None
+    return list(reversed(chain))
+
+
+def name_of(regions: pl.DataFrame, code: str) -> str:
+    hit = regions.filter(pl.col("code") == code)["name"]
+    return hit[0] if hit.len() else code

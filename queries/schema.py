@@ -1,0 +1,157 @@
+"""The data model of DESIGN.md, declared once.
+
+Both the SQL tables (SQLAlchemy) and the polars frames are generated from the column lists here,
+so storage, loading, demo data and tests can never disagree about a column's name or type.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import polars as pl
+import sqlalchemy as sa
+
+# (name, polars dtype, is primary key)
+Col = tuple[str, pl.DataType, bool]
+
+DATE = pl.Date()
+STR = pl.String()
+F64 = pl.Float64()
+I64 = pl.Int64()
+BOOL = pl.Boolean()
+
+COLUMNS: dict[str, list[Col]] = {
+    "regions": [
+        ("code", STR, True), ("name", STR, False), ("level", STR, False),
+        ("parent_code", STR, False), ("lon", F64, False), ("lat", F64, False),
+        ("population", I64, False), ("key_watch", BOOL, False),
+    ],
+    "cases": [
+        ("case_id", STR, True), ("region_code", STR, False), ("unit_name", STR, False),
+        ("unit_type", STR, False), ("field", STR, False), ("problem_type", STR, False),
+        ("source", STR, False), ("subject_rank", STR, False),
+        ("clue_received_on", DATE, False), ("filed_on", DATE, False), ("closed_on", DATE, False),
+        ("party_discipline", I64, False), ("gov_sanction", I64, False),
+        ("org_handling", I64, False), ("transferred_judicial", I64, False),
+        ("accountability", I64, False), ("amount_involved", F64, False),
+        ("amount_recovered", F64, False), ("exposed_on", DATE, False),
+        ("reflection_on", DATE, False), ("revisit_on", DATE, False), ("feedback_on", DATE, False),
+    ],
+    "complaints": [
+        ("complaint_id", STR, True), ("region_code", STR, False), ("received_on", DATE, False),
+        ("channel", STR, False), ("field", STR, False), ("in_scope", BOOL, False),
+        ("is_repeat", BOOL, False), ("anonymous", BOOL, False), ("due_on", DATE, False),
+        ("closed_on", DATE, False), ("satisfaction", STR, False), ("case_id", STR, False),
+    ],
+    "rectifications": [
+        ("item_id", STR, True), ("region_code", STR, False), ("project", STR, False),
+        ("source", STR, False), ("description", STR, False), ("responsible_unit", STR, False),
+        ("responsible_person", STR, False), ("started_on", DATE, False), ("due_on", DATE, False),
+        ("progress_pct", F64, False), ("last_update_on", DATE, False),
+        ("completed_on", DATE, False), ("verified_on", DATE, False),
+        ("funds_recovered", F64, False), ("rules_established", I64, False), ("case_id", STR, False),
+    ],
+    "progress_updates": [
+        ("item_id", STR, True), ("reported_on", DATE, True), ("progress_pct", F64, False),
+        ("note", STR, False),
+    ],
+}
+
+TABLE_NAMES = tuple(COLUMNS)
+
+# Region levels, top to bottom, with the length of the code prefix that identifies a region at
+# that level (12-digit 统计用区划代码: 2 province + 2 city + 2 county + 3 township + 3 village).
+LEVELS = ("city", "district", "township", "village")
+PREFIX_LEN = {"city": 4, "district": 6, "township": 9, "village": 12}
+
+
+def polars_schema(table: str) -> dict[str, pl.DataType]:
+    return {name: dtype for name, dtype, _ in COLUMNS[table]}
+
+
+def primary_key(table: str) -> list[str]:
+    return [name for name, _, pk in COLUMNS[table] if pk]
+
+
+def empty_frame(table: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=polars_schema(table))
+
+
+def conform(table: str, df: pl.DataFrame) -> pl.DataFrame:
+    """Cast a frame read from any source to the declared schema and column order.
+
+    SQLite hands back dates as text and booleans as 0/1; PostgreSQL hands back native types.
+    One cast here makes both identical, which the cross-database tests rely on.
+    """
+    out = []
+    for name, dtype, _ in COLUMNS[table]:
+        if name not in df.columns:
+            out.append(pl.lit(None, dtype=dtype).alias(name))
+            continue
+        src = df.schema[name]
+        col = pl.col(name)
+        if dtype == DATE and src == pl.String:
+            out.append(col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=True).alias(name))
+        elif dtype == DATE and isinstance(src, pl.Datetime):
+            out.append(col.dt.date().alias(name))
+        elif dtype == BOOL and src != pl.Boolean:
+            out.append(col.cast(pl.Int64).cast(pl.Boolean).alias(name))
+        else:
+            out.append(col.cast(dtype).alias(name))
+    return df.select(out)
+
+
+_SA_TYPES = {DATE: sa.Date, STR: sa.String, F64: sa.Float, I64: sa.BigInteger, BOOL: sa.Boolean}
+
+metadata = sa.MetaData()
+
+SA_TABLES: dict[str, sa.Table] = {
+    table: sa.Table(
+        table, metadata,
+        *[sa.Column(name, _SA_TYPES[dtype], primary_key=pk, nullable=not pk)
+          for name, dtype, pk in cols],
+    )
+    for table, cols in COLUMNS.items()
+}
+# Indexes on the columns every read filters by.
+for _t in ("cases", "complaints", "rectifications"):
+    sa.Index(f"ix_{_t}_region", SA_TABLES[_t].c.region_code)
+
+# Boundary polygons, one GeoJSON geometry per region code (demo-generated or imported).
+BOUNDARY_TABLE = sa.Table(
+    "boundaries", metadata,
+    sa.Column("code", sa.String, primary_key=True),
+    sa.Column("geometry", sa.Text, nullable=False),
+)
+
+META_TABLE = sa.Table(
+    "meta", metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("value", sa.String, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Tables:
+    """All ledgers as polars frames: the one input every query takes."""
+
+    regions: pl.DataFrame
+    cases: pl.DataFrame
+    complaints: pl.DataFrame
+    rectifications: pl.DataFrame
+    progress_updates: pl.DataFrame
+
+    @classmethod
+    def from_dicts(cls, **data: dict | list | pl.DataFrame) -> "Tables":
+        """Build from partial dicts (tests): missing tables are empty, missing columns null."""
+        frames = {}
+        for f in fields(cls):
+            raw = data.get(f.name)
+            if raw is None:
+                frames[f.name] = empty_frame(f.name)
+            else:
+                df = raw if isinstance(raw, pl.DataFrame) else pl.DataFrame(raw)
+                frames[f.name] = conform(f.name, df)
+        return cls(**frames)
+
+    def as_dict(self) -> dict[str, pl.DataFrame]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -1,0 +1,252 @@
+"""Storage: SQLAlchemy for the schema and transactions, Arrow (ADBC) for moving bulk rows.
+
+SQLite is the embedded default; PostgreSQL is the multi-user store. Both go through the same
+functions here, and every frame that comes out is cast to the declared schema, so queries never
+see a difference between the two.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from queries.schema import (
+    BOUNDARY_TABLE, COLUMNS, META_TABLE, SA_TABLES, TABLE_NAMES, Tables, conform, metadata, polars_schema,
+    primary_key,
+)
+
+DEFAULT_URL = "sqlite:///data/oversight.db"
+
+
+class StoreError(Exception):
+    """A storage problem worth one clear line to the user (bad URL, unreachable server)."""
+
+
+def resolve_url(url: str | None = None) -> str:
+    """Explicit argument, then OVERSIGHT_DB_URL, then the embedded SQLite default."""
+    return url or os.environ.get("OVERSIGHT_DB_URL") or DEFAULT_URL
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_path(url: str) -> str:
+    return make_url(url).database or ":memory:"
+
+
+def adbc_uri(url: str) -> str:
+    """The URI an ADBC driver wants for a SQLAlchemy URL (a file path, or a libpq URI)."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return _sqlite_path(url)
+    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+_ENGINES: dict[str, sa.Engine] = {}
+
+
+def engine_for(url: str) -> sa.Engine:
+    """One engine per URL per process; SQLite files get WAL so readers never block the writer."""
+    if url in _ENGINES:
+        return _ENGINES[url]
+    try:
+        u = make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(f"数据库地址无效：{url}") from exc
+    if u.get_backend_name() == "sqlite":
+        path = _sqlite_path(url)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        eng = sa.create_engine(url)
+
+        @sa.event.listens_for(eng, "connect")
+        def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+    else:
+        if u.drivername == "postgresql":
+            u = u.set(drivername="postgresql+psycopg")
+        eng = sa.create_engine(u, pool_pre_ping=True)
+    _ENGINES[url] = eng
+    return eng
+
+
+def init_schema(url: str) -> None:
+    metadata.create_all(engine_for(url))
+
+
+def is_empty(url: str) -> bool:
+    """True when the store has no regions yet (a first run)."""
+    eng = engine_for(url)
+    if not sa.inspect(eng).has_table("regions"):
+        return True
+    with eng.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(SA_TABLES["regions"])).scalar_one() == 0
+
+
+def data_version(url: str) -> int:
+    """A counter bumped by every write; caches key on it so a new import shows without restart."""
+    eng = engine_for(url)
+    try:
+        with eng.connect() as conn:
+            value = conn.execute(
+                sa.select(META_TABLE.c.value).where(META_TABLE.c.key == "data_version")
+            ).scalar_one_or_none()
+    except sa.exc.OperationalError:
+        return 0
+    except sa.exc.ProgrammingError:
+        return 0
+    return int(value or 0)
+
+
+def get_meta(url: str, key: str) -> str | None:
+    eng = engine_for(url)
+    if not sa.inspect(eng).has_table("meta"):
+        return None
+    with eng.connect() as conn:
+        return conn.execute(sa.select(META_TABLE.c.value).where(META_TABLE.c.key == key)).scalar_one_or_none()
+
+
+def _set_meta(conn: sa.Connection, key: str, value: str) -> None:
+    conn.execute(META_TABLE.delete().where(META_TABLE.c.key == key))
+    conn.execute(META_TABLE.insert().values(key=key, value=value))
+
+
+def _bump_version(conn: sa.Connection) -> None:
+    t = META_TABLE
+    current = conn.execute(sa.select(t.c.value).where(t.c.key == "data_version")).scalar_one_or_none()
+    if current is None:
+        conn.execute(t.insert().values(key="data_version", value="1"))
+    else:
+        conn.execute(t.update().where(t.c.key == "data_version").values(value=str(int(current) + 1)))
+
+
+def _read_table(url: str, table: str) -> pl.DataFrame:
+    cols = ", ".join(name for name, _, _ in COLUMNS[table])
+    query = f"SELECT {cols} FROM {table}"  # table/column names come from schema.py, not input
+    if is_sqlite(url):
+        # ADBC's SQLite driver infers a column's type from its first batch of rows and fails
+        # when a column starts with NULLs; the stdlib driver through polars is type-safe here.
+        import sqlite3
+
+        con = sqlite3.connect(_sqlite_path(url))
+        try:
+            cur = con.execute(query)
+            rows = cur.fetchall()
+        finally:
+            con.close()
+        names = [name for name, _, _ in COLUMNS[table]]
+        raw_schema = {
+            n: (pl.String if d == pl.Date else pl.Int64 if d == pl.Boolean else d)
+            for n, d in polars_schema(table).items()
+        }
+        df = pl.DataFrame(rows, schema=raw_schema, orient="row") if rows else pl.DataFrame(
+            schema=raw_schema)
+        return conform(table, df.select(names))
+    import adbc_driver_postgresql.dbapi as pg
+
+    with pg.connect(adbc_uri(url)) as conn, conn.cursor() as cur:
+        cur.execute(query)
+        arrow = cur.fetch_arrow_table()
+    return conform(table, pl.from_arrow(arrow))
+
+
+def load_tables(url: str) -> Tables:
+    """Read every ledger into polars with the declared schema."""
+    return Tables(**{t: _read_table(url, t) for t in TABLE_NAMES})
+
+
+@contextmanager
+def _write_tx(url: str) -> Iterator[sa.Connection]:
+    eng = engine_for(url)
+    metadata.create_all(eng)
+    with eng.begin() as conn:
+        yield conn
+        _bump_version(conn)
+
+
+def replace_all(url: str, tables: Tables, boundaries: dict | None = None,
+                dataset: str = "demo") -> None:
+    """Replace the whole store in one transaction (demo generation): all or nothing.
+
+    `dataset` is recorded so every page can label demo figures as 演示数据."""
+    with _write_tx(url) as conn:
+        _set_meta(conn, "dataset", dataset)
+        for t in reversed(TABLE_NAMES):
+            conn.execute(SA_TABLES[t].delete())
+        for t in TABLE_NAMES:
+            _bulk_insert(conn, t, getattr(tables, t))
+        if boundaries is not None:
+            _write_boundaries(conn, boundaries)
+
+
+def _write_boundaries(conn: sa.Connection, collection: dict) -> None:
+    conn.execute(BOUNDARY_TABLE.delete())
+    rows = [{"code": f["properties"]["code"], "geometry": json.dumps(f["geometry"], separators=(",", ":"))}
+            for f in collection["features"]]
+    if rows:
+        conn.execute(BOUNDARY_TABLE.insert(), rows)
+
+
+def save_boundaries(url: str, collection: dict) -> None:
+    """Replace all boundary polygons (a GeoJSON FeatureCollection keyed by property `code`)."""
+    with _write_tx(url) as conn:
+        _write_boundaries(conn, collection)
+
+
+def load_boundaries(url: str) -> dict:
+    """All boundary polygons as a GeoJSON FeatureCollection with property `code`."""
+    eng = engine_for(url)
+    with eng.connect() as conn:
+        rows = conn.execute(sa.select(BOUNDARY_TABLE.c.code, BOUNDARY_TABLE.c.geometry)).all()
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": code}, "geometry": json.loads(geom)}
+        for code, geom in rows]}
+
+
+def _bulk_insert(conn: sa.Connection, table: str, df: pl.DataFrame, chunk: int = 50_000) -> None:
+    if df.is_empty():
+        return
+    df = conform(table, df)
+    stmt = SA_TABLES[table].insert()
+    for start in range(0, df.height, chunk):
+        conn.execute(stmt, df.slice(start, chunk).to_dicts())
+
+
+def upsert(url: str, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
+    """Insert or update rows by primary key, all tables in one transaction.
+
+    Importing the same ledger twice must change nothing, so rows are matched on their ids.
+    """
+    counts: dict[str, int] = {}
+    eng = engine_for(url)
+    dialect = eng.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    with _write_tx(url) as conn:
+        for t in TABLE_NAMES:
+            df = frames.get(t)
+            if df is None or df.is_empty():
+                continue
+            df = conform(t, df)
+            table = SA_TABLES[t]
+            pk = primary_key(t)
+            stmt = dialect_insert(table)
+            update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in pk}
+            stmt = stmt.on_conflict_do_update(index_elements=pk, set_=update)
+            for start in range(0, df.height, 20_000):
+                conn.execute(stmt, df.slice(start, 20_000).to_dicts())
+            counts[t] = df.height
+    return counts

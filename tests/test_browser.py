@@ -1,0 +1,103 @@
+"""Real-browser test: the app served by `streamlit run`, driven by Playwright in Debian's chromium.
+
+It checks what a person would see: KPI cards, no exception box, no request to any host but the
+app's own (government intranets have no internet)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from queries import store
+from tests import fixtures as fx
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PAGES = ["overview"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = tmp_path_factory.mktemp("browser") / "fx.db"
+    url = f"sqlite:///{db}"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    port = _free_port()
+    env = {**os.environ, "OVERSIGHT_DB_URL": url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _open(browser, url: str):
+    page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    outside: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: outside.append(r.url)
+            if urlsplit(r.url).hostname not in ("127.0.0.1", "localhost", None)
+            and not r.url.startswith(("data:", "blob:")) else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                           timeout=60_000)
+    return page, outside, errors
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_without_exception_or_outside_request(server, browser, path):
+    page, outside, errors = _open(browser, f"{server}/{path}?period=自定义&range=2024-03-01&range=2024-03-31&as_of=2024-03-31")
+    assert page.query_selector_all('[data-testid="stException"]') == []
+    assert outside == [] and errors == []
+    page.close()
+
+
+def test_overview_shows_the_kpi_cards_with_values(server, browser):
+    page, _, _ = _open(browser, f"{server}/overview?period=自定义&range=2024-03-01&range=2024-03-31&as_of=2024-03-31")
+    cards = page.locator('[data-testid="stMetric"]')
+    assert cards.count() == 8
+    text = " ".join(cards.all_inner_texts())
+    assert "立案数" in text and "2 件" in text and "6.00 万元" in text and "50.0%" in text
+    page.close()
