@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import data, filterbar
 from dashboard.ui import tr
 
-st.set_page_config(page_title="基层监督驾驶舱", page_icon=":material/shield:", layout="wide")
+st.set_page_config(page_title="基层监督驾驶舱", page_icon="static/favicon.png", layout="wide")
 
 url = data.db_url()
 try:
@@ -32,6 +32,7 @@ pages = {
     tr("nav.section.cockpit"): [
         st.Page("app_pages/overview.py", title=tr("nav.overview"), icon=":material/dashboard:",
                 default=True, url_path="overview"),
+        # more cockpit pages are added here (one line each)
     ],
 }
 st.navigation(pages, position="top").run()

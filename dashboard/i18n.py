@@ -94,6 +94,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overview.rank_axis_per10k": ("{metric}（每万人）", "{metric} (per 10,000 residents)"),
     "empty.period": ("本期无数据", "No data for this period"),
     "empty.hint": ("可尝试放宽统计期间或区域。", "Try a wider period or region."),
+    # --- trends (趋势) ---
+    # --- end trends ---
+    # --- warnings (预警) ---
+    # --- end warnings ---
+    # --- maps (地图) ---
+    # --- end maps ---
+    # --- detail tables and exports (明细) ---
+    # --- end detail ---
+    # --- import and data management (数据管理) ---
+    # --- end import ---
 }
 
 

@@ -136,23 +136,10 @@ def _read_table(url: str, table: str) -> pl.DataFrame:
     query = f"SELECT {cols} FROM {table}"  # table/column names come from schema.py, not input
     if is_sqlite(url):
         # ADBC's SQLite driver infers a column's type from its first batch of rows and fails
-        # when a column starts with NULLs; the stdlib driver through polars is type-safe here.
-        import sqlite3
-
-        con = sqlite3.connect(_sqlite_path(url))
-        try:
-            cur = con.execute(query)
-            rows = cur.fetchall()
-        finally:
-            con.close()
-        names = [name for name, _, _ in COLUMNS[table]]
-        raw_schema = {
-            n: (pl.String if d == pl.Date else pl.Int64 if d == pl.Boolean else d)
-            for n, d in polars_schema(table).items()
-        }
-        df = pl.DataFrame(rows, schema=raw_schema, orient="row") if rows else pl.DataFrame(
-            schema=raw_schema)
-        return conform(table, df.select(names))
+        # when a column starts with NULLs; connectorx reads the declared column types instead.
+        path = Path(_sqlite_path(url)).resolve()
+        df = pl.read_database_uri(query, f"sqlite://{path}", engine="connectorx")
+        return conform(table, df)
     import adbc_driver_postgresql.dbapi as pg
 
     with pg.connect(adbc_uri(url)) as conn, conn.cursor() as cur:
