@@ -1,10 +1,12 @@
-"""Entry point and router: database check, language, filter bar, then the chosen page.
+"""Entry point and router: database check, sign-in, language, filter bar, then the chosen page.
 
 The shared chrome lives here and nowhere else; pages read the resulting view from session state.
+Which pages exist depends on the account's role (三员分立): business pages for leaders and staff,
+the accounts page for the system administrator, the audit log for the audit administrator.
 """
 import streamlit as st
 
-from dashboard import data, filterbar
+from dashboard import auth, data, filterbar
 from dashboard.ui import tr
 
 st.set_page_config(page_title="基层监督驾驶舱", page_icon="static/favicon.png", layout="wide")
@@ -24,15 +26,27 @@ with st.sidebar:
         st.badge(tr("app.demo_badge"), icon=":material/science:", color="orange")
     filterbar.language_switch()
 
-# Sign-in and per-account jurisdiction arrive with accounts; until then the whole store is in scope.
-scope_region = None
-st.session_state["view"] = filterbar.render(url, tables, scope_region)
+account = auth.current()
+if account is None:
+    auth.sign_in_page(url)
+    st.stop()
 
-pages = {
-    tr("nav.section.cockpit"): [
+auth.watermark(account)
+with st.sidebar:
+    st.caption(tr("auth.signed_in_as", name=account.display_name, role=tr(f"role.{account.role}")))
+    if st.button(tr("auth.signout"), key="signout", icon=":material/logout:"):
+        auth.sign_out(url)
+        st.rerun()
+
+pages: dict[str, list] = {}
+if account.can("browse"):
+    st.session_state["view"] = filterbar.render(url, tables, account.region_code)
+    pages[tr("nav.section.cockpit")] = [
         st.Page("app_pages/overview.py", title=tr("nav.overview"), icon=":material/dashboard:",
-                default=True, url_path="overview"),
+                default=True),
         # more cockpit pages are added here (one line each)
-    ],
-}
+    ]
+if not pages:
+    st.info(tr("auth.no_pages"))
+    st.stop()
 st.navigation(pages, position="top").run()

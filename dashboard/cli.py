@@ -71,12 +71,14 @@ def _open(url: str) -> str:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from dashboard.demo import write_demo
+    from dashboard.demo_accounts import print_passwords
 
-    data = write_demo(args.db, scale=args.scale, seed=args.seed, end=args.end, progress=True)
+    data, passwords = write_demo(args.db, scale=args.scale, seed=args.seed, end=args.end, progress=True)
     t = data.tables
     print(f"演示数据已写入 {args.db}：区划 {t.regions.height:,} · 案件 {t.cases.height:,} · "
           f"信访 {t.complaints.height:,} · 整改 {t.rectifications.height:,} · "
           f"进度月报 {t.progress_updates.height:,}")
+    print_passwords(passwords)
     return 0
 
 

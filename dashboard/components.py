@@ -45,7 +45,7 @@ def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 
             spark = [v if v is not None else 0 for v in series[key].to_list()]
             col.metric(
                 tr(f"metric.{key}"), fmt.metric_value(c["value"], m.unit, lang()),
-                delta=f"{tr('change.yoy')} {delta}" if delta else None,
+                delta=delta, delta_description=tr("change.yoy") if delta else None,
                 delta_color=_delta_color(key), border=True, help=_help(key),
                 chart_data=spark, chart_type="bar" if not m.is_rate else "line",
             )

@@ -38,8 +38,10 @@ def ensure_ready(url: str) -> bool:
     store.init_schema(url)
     if store.is_empty(url):
         from dashboard.demo import write_demo
+        from dashboard.demo_accounts import print_passwords
 
-        write_demo(url)
+        _, passwords = write_demo(url)
+        print_passwords(passwords)  # the server console: the one place they are shown
     return True
 
 

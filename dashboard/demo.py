@@ -434,10 +434,14 @@ GEOJSON_PATH = REPO / "data" / "generated" / "boundaries.geojson"
 
 
 def write_demo(url: str, scale: float = 1.0, seed: int = 7, end: date | None = None,
-               progress: bool = False) -> DemoData:
-    """Generate and replace the store's contents in one transaction; also save the GeoJSON."""
+               progress: bool = False) -> tuple[DemoData, dict[str, tuple[str, str]]]:
+    """Generate and replace the store's contents in one transaction, save the GeoJSON, and
+    create the demo accounts; returns the data and the accounts' one-time passwords."""
+    from dashboard.demo_accounts import create_demo_accounts
+
     data = generate(scale=scale, seed=seed, end=end, progress=progress)
     store.replace_all(url, data.tables, data.boundaries, dataset="demo")
     GEOJSON_PATH.parent.mkdir(parents=True, exist_ok=True)
     GEOJSON_PATH.write_text(json.dumps(data.boundaries, ensure_ascii=False), encoding="utf-8")
-    return data
+    passwords = create_demo_accounts(url, data.tables.regions, data.planted.slow_township)
+    return data, passwords

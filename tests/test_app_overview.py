@@ -2,15 +2,13 @@
 values, and changing period, region or language changes them to the right values."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from queries import store
 from tests import fixtures as fx
+from tests.apptest import signed_in
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 MARCH_PARAMS = {"period": "自定义", "range": ["2024-03-01", "2024-03-31"], "as_of": "2024-03-31"}
 
 
@@ -19,10 +17,7 @@ def app(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path}/fx.db"
     store.replace_all(url, fx.tables(), None, dataset="ledger")
     monkeypatch.setenv("OVERSIGHT_DB_URL", url)
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in MARCH_PARAMS.items():
-        at.query_params[key] = value
-    return at
+    return signed_in("staff", params=MARCH_PARAMS)
 
 
 def cards(at: AppTest) -> dict[str, str]:
@@ -40,7 +35,8 @@ def test_overview_cards_show_the_march_figures(app):
 def test_overview_cards_show_year_on_year_change(app):
     app.run()
     deltas = {m.label: m.delta for m in app.metric}
-    assert deltas["立案数"] == "同比 +100.0%"  # 2 against c4 in March 2023
+    assert deltas["立案数"] == "+100.0%"  # 2 against c4 in March 2023
+    assert app.metric[0].proto.delta_description == "同比"
     assert deltas["信访件数"] is None or deltas["信访件数"] == ""  # nothing a year earlier
 
 

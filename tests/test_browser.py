@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from queries import store
+from queries import accounts, store
 from tests import fixtures as fx
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,9 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["overview"]
+PASSWORD = "Correct-Horse-42"
+MARCH = "period=自定义&range=2024-03-01&range=2024-03-31&as_of=2024-03-31"
+PAGES = [""]  # the overview is the default page, served at "/"
 
 
 def _free_port() -> int:
@@ -37,6 +39,8 @@ def server(tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "fx.db"
     url = f"sqlite:///{db}"
     store.replace_all(url, fx.tables(), None, dataset="ledger")
+    accounts.create(store.engine_for(url), "alice", PASSWORD, role="staff", display_name="甲",
+                    region_code=None)
     port = _free_port()
     env = {**os.environ, "OVERSIGHT_DB_URL": url}
     proc = subprocess.Popen(
@@ -78,8 +82,13 @@ def _open(browser, url: str):
             if urlsplit(r.url).hostname not in ("127.0.0.1", "localhost", None)
             and not r.url.startswith(("data:", "blob:")) else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(url, wait_until="load")
     page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    # A copied link opens on the sign-in form and keeps its view after signing in.
+    page.get_by_label("用户名").fill("alice")
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
     page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                            timeout=60_000)
@@ -88,14 +97,14 @@ def _open(browser, url: str):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_without_exception_or_outside_request(server, browser, path):
-    page, outside, errors = _open(browser, f"{server}/{path}?period=自定义&range=2024-03-01&range=2024-03-31&as_of=2024-03-31")
+    page, outside, errors = _open(browser, f"{server}/{path}?{MARCH}")
     assert page.query_selector_all('[data-testid="stException"]') == []
     assert outside == [] and errors == []
     page.close()
 
 
 def test_overview_shows_the_kpi_cards_with_values(server, browser):
-    page, _, _ = _open(browser, f"{server}/overview?period=自定义&range=2024-03-01&range=2024-03-31&as_of=2024-03-31")
+    page, _, _ = _open(browser, f"{server}/?{MARCH}")
     cards = page.locator('[data-testid="stMetric"]')
     assert cards.count() == 8
     text = " ".join(cards.all_inner_texts())
