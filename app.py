@@ -26,9 +26,9 @@ with st.sidebar:
         st.badge(tr("app.demo_badge"), icon=":material/science:", color="orange")
     filterbar.language_switch()
 
-account = auth.current()
+account = auth.current(url)
 if account is None:
-    auth.sign_in_page(url)
+    auth.sign_in_page(url, dict(zip(tables.regions["code"], tables.regions["name"])))
     st.stop()
 
 auth.watermark(account)

@@ -6,6 +6,7 @@ widget values) can set or widen it. Every sign-in attempt is audited.
 from __future__ import annotations
 
 import html
+import os
 import time
 from datetime import datetime
 from urllib.parse import quote
@@ -27,11 +28,29 @@ def _source() -> str | None:
     return ip if isinstance(ip, str) else None
 
 
-def current() -> Account | None:
+def _demo_autologin(url: str) -> Account | None:
+    """Kiosk and screenshot mode for the demo only: OVERSIGHT_DEMO_AUTOLOGIN names a demo account
+    to sign in without a password. It never applies to real data or to non-demo accounts."""
+    username = os.environ.get("OVERSIGHT_DEMO_AUTOLOGIN")
+    if not username or store.get_meta(url, "dataset") != "demo":
+        return None
+    account = accounts.get(store.engine_for(url), username)
+    if account is None or not account.demo:
+        return None
+    audit.record(store.engine_for(url), event="signin", account=username, outcome="success",
+                 source=_source(), detail={"method": "demo-autologin"})
+    st.session_state["account"] = account
+    st.session_state["last_seen"] = time.time()
+    return account
+
+
+def current(url: str) -> Account | None:
     """The signed-in account, or None when signed out or idle for too long."""
     account = st.session_state.get("account")
     if not isinstance(account, Account):
-        return None
+        if st.session_state.get("signed_out"):
+            return None
+        return _demo_autologin(url)
     last = st.session_state.get("last_seen", 0.0)
     if time.time() - last > IDLE_TIMEOUT_S:
         st.session_state.pop("account", None)
@@ -43,6 +62,7 @@ def current() -> Account | None:
 
 def sign_out(url: str) -> None:
     account = st.session_state.pop("account", None)
+    st.session_state["signed_out"] = True
     if isinstance(account, Account):
         audit.record(store.engine_for(url), event="signout", account=account.username,
                      outcome="success", source=_source())
@@ -52,7 +72,7 @@ def _demo_accounts(url: str) -> list[dict]:
     return [a for a in accounts.list_all(store.engine_for(url)) if a["demo"] and not a["disabled"]]
 
 
-def sign_in_page(url: str) -> None:
+def sign_in_page(url: str, region_names: dict[str, str]) -> None:
     """The sign-in form; on success stores the account and reruns into the app."""
     _, mid, _ = st.columns([1, 2, 1])
     with mid:
@@ -72,6 +92,7 @@ def sign_in_page(url: str) -> None:
                          outcome="success" if result.account else "failure", source=_source(),
                          detail=None if result.account else {"reason": result.reason})
             if result.account:
+                st.session_state.pop("signed_out", None)
                 st.session_state["account"] = result.account
                 st.session_state["last_seen"] = time.time()
                 st.rerun()
@@ -88,7 +109,8 @@ def sign_in_page(url: str) -> None:
                 st.caption(tr("auth.demo_hint"))
                 st.dataframe(
                     [{tr("auth.username"): a["username"], tr("auth.role"): tr(f"role.{a['role']}"),
-                      tr("auth.region"): a["region_code"] or tr("auth.whole_city")} for a in demo],
+                      tr("auth.region"): region_names.get(a["region_code"], a["region_code"])
+                      if a["region_code"] else tr("auth.whole_city")} for a in demo],
                     hide_index=True, key="signin_demo_table")
         if st.secrets.get("auth") if _has_secrets() else False:
             st.divider()

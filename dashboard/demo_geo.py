@@ -125,11 +125,12 @@ def label_point(poly) -> tuple[float, float]:
 
 
 def feature_collection(regions: list[Region]) -> dict:
-    """GeoJSON keyed by `code`, coordinates rounded to 6 decimals (about 0.1 m)."""
+    """GeoJSON keyed by `code`, at full precision: rounding each polygon on its own would move
+    the T-junction vertices where a village meets a neighbouring township's edge, opening
+    slivers; maps simplify each level as a coverage instead, which keeps edges shared."""
     features = []
     for r in regions:
-        geom = shapely.set_precision(r.polygon, 1e-6)
         features.append({"type": "Feature",
                          "properties": {"code": r.code, "name": r.name, "level": r.level},
-                         "geometry": mapping(geom)})
+                         "geometry": mapping(r.polygon)})
     return {"type": "FeatureCollection", "features": features}

@@ -184,3 +184,17 @@ def test_system_administrator_sees_no_business_figures(app_url):
 def test_auditor_sees_no_business_figures(app_url):
     at = signed_in("auditor").run()
     assert len(at.metric) == 0 and not at.exception
+
+
+def test_demo_autologin_applies_only_to_demo_data_and_demo_accounts(tmp_path, monkeypatch):
+    from dashboard.demo import write_demo
+
+    url = f"sqlite:///{tmp_path}/demo.db"
+    write_demo(url, scale=0.02, seed=1)
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    monkeypatch.setenv("OVERSIGHT_DEMO_AUTOLOGIN", "township_staff")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert len(at.metric) == 8 and at.session_state["account"].username == "township_staff"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")  # real data: no autologin
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert len(at.metric) == 0

@@ -1,0 +1,143 @@
+"""The demo city: reproducible, a tree that tiles the city, realistic volumes, planted findings."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+import shapely
+from polars.testing import assert_frame_equal
+from shapely.geometry import shape
+
+from dashboard import demo
+from queries import metrics, store
+from queries.filters import Filters, Scope
+from queries.schema import TABLE_NAMES, primary_key
+
+END = date(2025, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return demo.generate(scale=0.2, seed=3, end=END)
+
+
+def test_same_seed_and_end_give_the_same_data(data):
+    again = demo.generate(scale=0.2, seed=3, end=END)
+    for name in TABLE_NAMES:
+        assert_frame_equal(getattr(again.tables, name), getattr(data.tables, name))
+    assert again.boundaries == data.boundaries and again.planted == data.planted
+
+
+def test_another_seed_gives_other_data(data):
+    other = demo.generate(scale=0.05, seed=4, end=END)
+    assert other.tables.regions["name"].to_list() != data.tables.regions["name"].to_list()
+
+
+def test_region_tree_has_the_expected_levels(data):
+    counts = dict(data.tables.regions.group_by("level").len().iter_rows())
+    assert counts["city"] == 1 and 6 <= counts["district"] <= 10
+    assert 60 <= counts["township"] <= 100 and 800 <= counts["village"] <= 1200
+
+
+def test_every_child_code_extends_its_parent_prefix(data):
+    r = data.tables.regions.filter(pl.col("parent_code").is_not_null())
+    n = {"district": 4, "township": 6, "village": 9}
+    for code, parent, level in r.select("code", "parent_code", "level").iter_rows():
+        assert len(code) == 12 and code[: n[level]] == parent[: n[level]]
+
+
+def test_parent_population_is_the_sum_of_its_children(data):
+    r = data.tables.regions
+    sums = r.group_by("parent_code").agg(pl.col("population").sum().alias("kids"))
+    joined = r.join(sums, left_on="code", right_on="parent_code")
+    assert (joined["population"] == joined["kids"]).all()
+
+
+def test_names_are_unique_and_chinese(data):
+    names = data.tables.regions["name"]
+    assert names.n_unique() == names.len()
+    assert names.str.contains(r"(市|区|县|镇|乡|街道|村|社区)$").all()
+
+
+@pytest.mark.parametrize("level", ["district", "township", "village"])
+def test_each_level_tiles_the_city_without_gaps_or_overlaps(data, level):
+    geoms = {f["properties"]["code"]: shape(f["geometry"]) for f in data.boundaries["features"]}
+    city = geoms[demo.demo_geo.CITY_CODE]
+    codes = data.tables.regions.filter(pl.col("level") == level)["code"].to_list()
+    polys = [geoms[c] for c in codes]
+    assert all(p.is_valid for p in polys)
+    union = shapely.union_all(polys)
+    assert abs(sum(p.area for p in polys) - union.area) / city.area < 1e-6  # no overlaps
+    assert union.symmetric_difference(city).area / city.area < 1e-6  # no gaps
+
+
+def test_label_points_lie_inside_their_polygons(data):
+    geoms = {f["properties"]["code"]: shape(f["geometry"]) for f in data.boundaries["features"]}
+    for code, lon, lat in data.tables.regions.select("code", "lon", "lat").iter_rows():
+        assert geoms[code].buffer(1e-6).contains(shapely.Point(lon, lat))
+
+
+def test_records_point_at_existing_regions_within_the_three_years(data):
+    codes = set(data.tables.regions["code"])
+    start = END.replace(year=END.year - 3) + timedelta(days=1)
+    for table, col in (("cases", "filed_on"), ("complaints", "received_on"), ("rectifications", "started_on")):
+        df = getattr(data.tables, table)
+        assert set(df["region_code"]) <= codes
+        assert df[col].min() >= start and df[col].max() <= END
+
+
+@pytest.mark.parametrize(("table", "per_year"), [("cases", 1500), ("complaints", 20000),
+                                                 ("rectifications", 3000)])
+def test_yearly_volumes_are_realistic(data, table, per_year):
+    n = getattr(data.tables, table).height
+    assert 0.7 * per_year * 3 * 0.2 <= n <= 1.3 * per_year * 3 * 0.2
+
+
+def test_ids_are_unique(data):
+    for name in TABLE_NAMES:
+        df = getattr(data.tables, name)
+        assert df.select(primary_key(name)).is_duplicated().sum() == 0
+
+
+def test_progress_reports_never_go_backwards(data):
+    u = data.tables.progress_updates.sort("item_id", "reported_on")
+    assert u.select((pl.col("progress_pct").diff().over("item_id").fill_null(0) >= 0).all()).item()
+
+
+def test_planted_slow_township_has_the_most_overdue_items(data):
+    r = data.tables.rectifications.filter(pl.col("completed_on").is_null() & (pl.col("due_on") < END))
+    by_township = r.group_by(pl.col("region_code").str.slice(0, 9).alias("t")).len().sort("len", descending=True)
+    assert by_township["t"][0] == data.planted.slow_township[:9]
+    assert by_township["len"][0] >= 2 * by_township["len"][1]
+
+
+def test_planted_village_has_a_burst_of_repeat_complaints(data):
+    c = data.tables.complaints.filter(pl.col("is_repeat") & (pl.col("received_on") > END - timedelta(days=90)))
+    by_village = c.group_by("region_code").len().sort("len", descending=True)
+    assert by_village["region_code"][0] == data.planted.repeat_village and by_village["len"][0] >= 6
+
+
+def test_planted_field_jumps_in_one_quarter(data):
+    q = (data.tables.cases.filter(pl.col("field") == data.planted.jump_field)
+         .group_by(pl.col("filed_on").dt.truncate("3mo").alias("q")).len())
+    jump = q.filter(pl.col("q") == data.planted.jump_quarter_start)["len"].item()
+    others = q.filter((pl.col("q") != data.planted.jump_quarter_start)
+                      & (pl.col("q") > END.replace(year=END.year - 3) + timedelta(days=92)))["len"]
+    assert jump >= 2.5 * others.median()
+
+
+def test_demo_written_to_sqlite_loads_back_identically(tmp_path):
+    url = f"sqlite:///{tmp_path}/d.db"
+    data, passwords = demo.write_demo(url, scale=0.05, seed=3, end=END)
+    loaded = store.load_tables(url)
+    for name in TABLE_NAMES:
+        key = primary_key(name)
+        assert_frame_equal(getattr(loaded, name).sort(key), getattr(data.tables, name).sort(key))
+    assert set(passwords) == {"leader", "staff", "district_staff", "township_staff", "sysadmin", "auditor"}
+    assert store.get_meta(url, "dataset") == "demo"
+
+
+def test_every_summary_figure_of_a_demo_year_is_non_zero(data):
+    got = metrics.summary(data.tables, Filters(date(2024, 1, 1), date(2024, 12, 31)), Scope(), END)
+    assert all(v for v in got.values()), got
