@@ -44,9 +44,12 @@ if account.can("browse"):
     pages[tr("nav.section.cockpit")] = [
         st.Page("app_pages/overview.py", title=tr("nav.overview"), icon=":material/dashboard:",
                 default=True),
+        st.Page("app_pages/warnings.py", title=tr("nav.warnings"), icon=":material/notification_important:",
+                url_path="warnings"),
         # more cockpit pages are added here (one line each)
     ]
 if not pages:
     st.info(tr("auth.no_pages"))
     st.stop()
-st.navigation(pages, position="top").run()
+# One section reads best as plain links in the top bar; several as grouped menus.
+st.navigation(next(iter(pages.values())) if len(pages) == 1 else pages, position="top").run()

@@ -1,7 +1,7 @@
 """总览: the cockpit leadership opens first."""
 import streamlit as st
 
-from dashboard import components, filterbar
+from dashboard import components, components_warnings, filterbar
 from dashboard.ui import tr
 
 view: filterbar.View = st.session_state["view"]
@@ -16,3 +16,7 @@ if components.period_is_empty(compared):
 
 st.subheader(tr("overview.ranking"))
 components.ranking(view)
+
+st.subheader(tr("warn.top10"))
+components_warnings.top(view)
+st.page_link("app_pages/warnings.py", label=tr("warn.more"), icon=":material/arrow_forward:")

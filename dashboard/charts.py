@@ -36,3 +36,36 @@ def ranking_bar(df: pl.DataFrame, value_col: str, axis_title: str, number_format
                      zeroline=True, zerolinecolor="#999")
     fig.update_yaxes(title_text=None, automargin=True)
     return _base_layout(fig, height=max(240, 34 * ranked.height + 60))
+
+
+def progress_history(updates: pl.DataFrame, started_on, due_on, plan_label: str, actual_label: str,
+                     axis_title: str) -> go.Figure:
+    """A rectification's monthly reports against the straight line from start (0 %) to due (100 %)."""
+    fig = go.Figure()
+    if started_on is not None and due_on is not None:
+        fig.add_trace(go.Scatter(x=[started_on, due_on], y=[0, 100], mode="lines", name=plan_label,
+                                 line=dict(color="#888", dash="dash", width=2)))
+    fig.add_trace(go.Scatter(x=updates["reported_on"].to_list(), y=updates["progress_pct"].to_list(),
+                             mode="lines+markers", name=actual_label, line=dict(color=PRIMARY, width=3),
+                             hovertemplate="%{x|%Y-%m-%d}：%{y:.0f}%<extra></extra>"))
+    fig.update_yaxes(title_text=axis_title, range=[0, 105], gridcolor="#e5e5e5")
+    fig.update_xaxes(tickformat="%Y-%m", gridcolor="#f0f0f0")
+    fig = _base_layout(fig, height=320)
+    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=1.12))
+    return fig
+
+
+def timeline(steps: list[tuple[str, object]], pending_label: str) -> go.Figure:
+    """Milestones of one record on a date axis; steps not reached are listed as pending."""
+    done = [(label, d) for label, d in steps if d is not None]
+    fig = go.Figure(go.Scatter(
+        x=[d for _, d in done], y=[0] * len(done), mode="markers+text", text=[lbl for lbl, _ in done],
+        textposition="top center", marker=dict(size=14, color=PRIMARY),
+        hovertemplate="%{text}：%{x|%Y-%m-%d}<extra></extra>"))
+    missing = [lbl for lbl, d in steps if d is None]
+    if missing:
+        fig.add_annotation(text=f"{pending_label}：{'、'.join(missing)}", xref="paper", yref="paper",
+                           x=0, y=-0.35, showarrow=False, font=dict(color=ACCENT))
+    fig.update_yaxes(visible=False, range=[-1, 1.5])
+    fig.update_xaxes(tickformat="%Y-%m-%d", gridcolor="#f0f0f0")
+    return _base_layout(fig, height=200)

@@ -57,6 +57,22 @@ def _region(url: str, raw: str | None) -> str | None:
     return code
 
 
+def _tables(url: str):
+    """Tables as every page sees them: missing due dates computed from the statutory limits."""
+    from queries.deadlines import with_deadlines
+
+    return with_deadlines(store.load_tables(url), _config())
+
+
+def _config():
+    from queries.warnings_config import ConfigError, load
+
+    try:
+        return load()
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
 def _open(url: str) -> str:
     """Fail with one line when the database is unreachable or holds no data."""
     try:
@@ -90,8 +106,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if start > end:
         raise CliError(f"--from {start} 晚于 --to {end}")
     region = _region(url, args.region)
-    result = metrics.summary(store.load_tables(url), Filters(start, end, region=region), Scope(),
-                             as_of)
+    result = metrics.summary(_tables(url), Filters(start, end, region=region), Scope(), as_of)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -99,6 +114,28 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
         for key, value in result.items():
             print(f"{t('metric.' + key)}\t{value}")
+    return 0
+
+
+def cmd_warnings(args: argparse.Namespace) -> int:
+    from queries import warnings as W
+
+    url = _open(args.db)
+    region = _region(url, args.region)
+    rows = W.evaluate(_tables(url), Filters(args.as_of, args.as_of, region=region), Scope(), args.as_of,
+                      _config())
+    c = W.counts(rows)
+    if args.json:
+        out = {"as_of": args.as_of.isoformat(), "region": region, "count": rows.height,
+               "counts_by_rule": c["by_rule"], "counts_by_level": c["by_level"],
+               "warnings": rows.with_columns(pl.col("due_on").cast(pl.String)).to_dicts()}
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        print(f"截至 {args.as_of}：预警 {rows.height:,} 条 · " +
+              " · ".join(f"{k} {v:,}" for k, v in c["by_level"].items()))
+        for r in rows.head(50).iter_rows(named=True):
+            path = "/".join(x for x in (r["district"], r["township"], r["village"]) if x)
+            print(f"{r['level']} {r['rule']} {r['record_id']}\t{path}\t{r['reason']}")
     return 0
 
 
@@ -121,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--as-of", dest="as_of", type=_date, default=None)
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(func=cmd_summary)
+
+    warn = sub.add_parser("warnings", help="截至某日的预警清单")
+    warn.add_argument("--db", default=store.resolve_url())
+    warn.add_argument("--as-of", dest="as_of", type=_date, required=True)
+    warn.add_argument("--region", default=None, help="区划代码（6、9 或 12 位）")
+    warn.add_argument("--json", action="store_true")
+    warn.set_defaults(func=cmd_warnings)
     return parser
 
 
@@ -134,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     except store.StoreError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head`: not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130

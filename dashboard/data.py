@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 from datetime import date
 
+import polars as pl
 import streamlit as st
 
-from queries import metrics, store
+from queries import metrics, store, warnings_config
+from queries.deadlines import with_deadlines
 from queries.filters import Filters, Scope
 from queries.schema import Tables
+from queries.warnings_config import WarningConfig
 
 
 def db_url() -> str:
@@ -49,9 +52,15 @@ def version(url: str) -> int:
     return store.data_version(url)
 
 
+@st.cache_resource(show_spinner=False)
+def warning_config() -> WarningConfig:
+    """Loaded and validated once per process; a bad file stops the app with its message."""
+    return warnings_config.load()
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _tables(url: str, data_version: int) -> Tables:
-    return store.load_tables(url)
+    return with_deadlines(store.load_tables(url), warning_config())
 
 
 def tables(url: str) -> Tables:
@@ -88,3 +97,38 @@ def rollup(url: str, data_version: int, start: date, end: date, region: str | No
            keys: tuple[str, ...]):
     return metrics.rollup(_tables(url, data_version), _filters(start, end, region, fields),
                           Scope(scope_region), as_of, keys)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def warnings(url: str, data_version: int, region: str | None, fields: tuple[str, ...],
+             scope_region: str | None, as_of: date) -> pl.DataFrame:
+    """The warning list at as_of (a stock: the period does not apply)."""
+    from queries import warnings as W
+
+    return W.evaluate(_tables(url, data_version), _filters(as_of, as_of, region, fields),
+                      Scope(scope_region), as_of, warning_config())
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def boards(url: str, data_version: int, region: str | None, fields: tuple[str, ...],
+           scope_region: str | None, as_of: date) -> dict[str, pl.DataFrame]:
+    from queries import boards as B
+
+    t, f, s, cfg = _tables(url, data_version), _filters(as_of, as_of, region, fields), Scope(scope_region), warning_config()
+    return {"townships": B.slow_townships(t, f, s, as_of, cfg), "units": B.slow_units(t, f, s, as_of, cfg),
+            "projects": B.project_board(t, f, s, as_of)}
+
+
+def record_history(url: str, data_version: int, scope_region: str | None, record_type: str,
+                   record_id: str) -> dict:
+    """One record inside the jurisdiction and, for a rectification, its monthly progress
+    reports (detail panels). A record outside the scope comes back as None."""
+    from queries import filters as flt
+
+    t = _tables(url, data_version)
+    table, key = {"rectification": ("rectifications", "item_id"), "complaint": ("complaints", "complaint_id"),
+                  "case": ("cases", "case_id")}[record_type]
+    scoped = flt.apply(getattr(t, table), _filters(date.min, date.max, None, ()), Scope(scope_region))
+    row = scoped.filter(pl.col(key) == record_id).collect()
+    updates = t.progress_updates.filter(pl.col("item_id") == record_id).sort("reported_on")
+    return {"record": row.row(0, named=True) if row.height else None, "updates": updates}

@@ -31,9 +31,12 @@ RANKS = ["县处级", "乡科级", "一般干部", "村(社区)干部", "其他"
 UNIT_TYPES = ["村(社区)", "乡镇(街道)", "区县部门", "学校", "医院", "国有企业", "其他"]
 CHANNELS = ["来信", "来访", "电话", "网络", "12388", "微信群", "坝坝会", "其他"]
 SATISFACTION = ["满意", "基本满意", "不满意", "未评价"]
-PROJECTS = ["农村集体“三资”管理专项整治", "群众身边不正之风和腐败问题集中整治", "惠民富民政策落实专项监督",
-            "高标准农田建设专项治理", "养老服务领域专项整治", "校园餐专项整治", "医保基金管理专项整治",
-            "乡村振兴项目资金监管"]
+# Each 专项治理项目 with the district bureau that leads it.
+PROJECT_LEADS = {"农村集体“三资”管理专项整治": "农业农村局", "群众身边不正之风和腐败问题集中整治": "民政局",
+                 "惠民富民政策落实专项监督": "人力资源和社会保障局", "高标准农田建设专项治理": "自然资源局",
+                 "养老服务领域专项整治": "民政局", "校园餐专项整治": "教育局", "医保基金管理专项整治": "医疗保障局",
+                 "乡村振兴项目资金监管": "农业农村局"}
+PROJECTS = list(PROJECT_LEADS)
 RECT_SOURCES = ["以案促改", "巡察反馈", "审计", "监督检查", "明查暗访", "群众反映"]
 BUREAUS = ["农业农村局", "民政局", "教育局", "卫生健康局", "住房和城乡建设局", "自然资源局",
            "水务局", "医疗保障局", "人力资源和社会保障局", "市场监督管理局"]
@@ -256,8 +259,8 @@ def _cases(rng, regions, names, cal, scale, end, planted) -> pl.DataFrame:
 
     exposed_d, exposed = link(0.4, 3, 40, closed_d)
     reflect_d, reflect = link(0.7, 7, 45, closed_d)
-    revisit_d, revisit = link(0.6, 30, 120, closed_d)
-    feedback_d, feedback = link(0.9, 5, 40, revisit_d)
+    revisit_d, revisit = link(0.85, 30, 120, closed_d)
+    feedback_d, feedback = link(0.95, 5, 40, revisit_d)
     feedback &= revisit
 
     bureau = _pick(rng, BUREAUS, n)
@@ -365,7 +368,8 @@ def _rectifications(rng, regions, names, cal, scale, end, cases, planted, bar):
 
     d_code = np.array([c[:6] + "000000" for c in village], dtype=object)
     code_name = np.vectorize(lambda c: names.get(c, ""), otypes=[object])
-    bureau = _pick(rng, BUREAUS, n)
+    project = _pick(rng, PROJECTS, n)
+    bureau = np.vectorize(PROJECT_LEADS.get, otypes=[object])(project)
     unit = np.where(at_township | slow, np.char.add(code_name(township).astype(str), "人民政府"),
                     np.char.add(code_name(d_code).astype(str), bureau.astype(str)))
     persons = _names(rng, 400)
@@ -410,7 +414,7 @@ def _rectifications(rng, regions, names, cal, scale, end, cases, planted, bar):
                                            pl.col("progress_pct").max().alias("progress_pct"))
     df = pl.DataFrame({
         "item_id": item_id.astype(str), "region_code": region.astype(str),
-        "project": _pick(rng, PROJECTS, n).astype(str), "source": _pick(rng, RECT_SOURCES, n).astype(str),
+        "project": project.astype(str), "source": _pick(rng, RECT_SOURCES, n).astype(str),
         "description": _pick(rng, DESCRIPTIONS, n).astype(str), "responsible_unit": unit.astype(str),
         "responsible_person": person.astype(str),
         "started_on": _dates_or_null(started, np.ones(n, bool)), "due_on": _dates_or_null(due, np.ones(n, bool)),

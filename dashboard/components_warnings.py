@@ -1,0 +1,195 @@
+"""Warning counts, the warning list with its detail panel, the boards, and the 督办 export."""
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, data, fmt
+from dashboard.export_warnings import to_xlsx
+from dashboard.filterbar import View
+from dashboard.ui import lang, tr
+from queries import audit, store
+from queries.accounts import Account
+from queries.warnings import LEVEL_ORDER, RULES_INFO
+
+# Colours of the three levels: the markdown colour names for labels, hex for table badges.
+LEVEL_MD = {"红": "red", "橙": "orange", "黄": "yellow"}
+LEVEL_HEX = {"红": "#c0392b", "橙": "#e67e22", "黄": "#d4ac0d"}
+
+
+def load(view: View) -> pl.DataFrame:
+    return data.warnings(view.url, view.version, view.region, view.fields, view.scope_region, view.as_of)
+
+
+def level_counts(warnings: pl.DataFrame, key_prefix: str) -> None:
+    """One card per level, red first."""
+    counts = dict(warnings.group_by("level").len().iter_rows())
+    cols = st.columns(len(LEVEL_ORDER) + 1)
+    cols[0].metric(tr("warn.counts"), fmt.count(warnings.height, tr("unit.count"), lang()), border=True)
+    for col, level in zip(cols[1:], LEVEL_ORDER):
+        col.metric(f":{LEVEL_MD[level]}[■] {tr(f'warn.level.{level}')}",
+                   fmt.count(counts.get(level, 0), tr("unit.count"), lang()), border=True)
+
+
+def _display(warnings: pl.DataFrame, show_persons: bool) -> pl.DataFrame:
+    """The list as shown: level with its colour dot, rule and type in words."""
+    cols = ["level", "rule", "record_type", "record_id", "district", "township", "village", "unit",
+            "person", "project", "days", "due_on", "reason"]
+    if not show_persons:
+        cols.remove("person")
+    texts = [c for c in cols if c not in ("level", "days", "due_on")]
+    return warnings.select(cols).with_columns(
+        pl.concat_list(pl.col("level")).alias("level"),
+        *[pl.col(c).fill_null("—") for c in texts if c not in ("rule", "record_type")],
+        pl.col("rule").replace_strict({r: tr(f"rule.{r}") for r in RULES_INFO}),
+        pl.col("record_type").replace_strict({t: tr(f"record.{t}") for t in
+                                              ("rectification", "complaint", "case", "village")}),
+    )
+
+
+def _column_config(df: pl.DataFrame) -> dict:
+    return {c: st.column_config.TextColumn(tr(f"warn.col.{c}")) for c in df.columns if c not in ("days", "due_on")} | {
+        "level": st.column_config.MultiselectColumn(tr("warn.col.level"), options=list(LEVEL_HEX),
+                                                    color=list(LEVEL_HEX.values()), width="small"),
+        "days": st.column_config.NumberColumn(tr("warn.col.days"), format="%d"),
+        "due_on": st.column_config.DateColumn(tr("warn.col.due_on"), format="YYYY-MM-DD"),
+        "reason": st.column_config.TextColumn(tr("warn.col.reason"), width="large"),
+    }
+
+
+def top(view: View, n: int = 10) -> None:
+    """Counts by level and the n most severe warnings (the overview's share of this page)."""
+    warnings = load(view)
+    level_counts(warnings, "overview_warn")
+    if warnings.is_empty():
+        st.info(tr("warn.none"))
+        return
+    account: Account = st.session_state["account"]
+    shown = _display(warnings.head(n), account.can("see_persons"))
+    st.dataframe(shown, hide_index=True, column_config=_column_config(shown), key="overview_top_warnings")
+
+
+def _filtered(warnings: pl.DataFrame) -> pl.DataFrame:
+    c1, c2, c3, c4 = st.columns(4)
+    levels = c1.multiselect(tr("warn.filter.level"), list(LEVEL_ORDER), key="warn_level",
+                            format_func=lambda lv: tr(f"warn.level.{lv}"), placeholder=tr("warn.filter.all"))
+    rules = c2.multiselect(tr("warn.filter.rule"), list(RULES_INFO), key="warn_rule",
+                           format_func=lambda r: tr(f"rule.{r}"), placeholder=tr("warn.filter.all"))
+    units = c3.multiselect(tr("warn.filter.unit"), sorted(warnings["unit"].drop_nulls().unique().to_list()),
+                           key="warn_unit", placeholder=tr("warn.filter.all"))
+    projects = c4.multiselect(tr("warn.filter.project"),
+                              sorted(warnings["project"].drop_nulls().unique().to_list()),
+                              key="warn_project", placeholder=tr("warn.filter.all"))
+    out = warnings
+    for col, chosen in (("level", levels), ("rule", rules), ("unit", units), ("project", projects)):
+        if chosen:
+            out = out.filter(pl.col(col).is_in(chosen))
+    return out
+
+
+def warning_list(view: View) -> None:
+    account: Account = st.session_state["account"]
+    warnings = load(view)
+    level_counts(warnings, "warn_page")
+    st.caption(tr("warn.stock_note"))
+    shown_rows = _filtered(warnings)
+    st.caption(tr("warn.count_line", n=f"{shown_rows.height:,}"))
+    if shown_rows.is_empty():
+        st.info(tr("warn.none"))
+        return
+    shown = _display(shown_rows, account.can("see_persons"))
+    event = st.dataframe(shown, hide_index=True, column_config=_column_config(shown), key="warn_table",
+                         on_select="rerun", selection_mode="single-row", height=420)
+    if account.can("export"):
+        export_button(view, account, shown_rows)
+    picked = event.selection.rows if event is not None else []
+    if picked:
+        row = shown_rows.row(picked[0], named=True)
+        detail(view, row["record_type"], row["record_id"])
+    else:
+        st.caption(tr("warn.select_hint"))
+
+
+def export_button(view: View, account: Account, rows: pl.DataFrame) -> None:
+    title = f"{view.region_name} 预警督办单"
+    payload = to_xlsx(rows, title=title, account=f"{account.display_name}（{account.username}）",
+                      as_of=view.as_of.isoformat(), show_persons=account.can("see_persons"))
+
+    def _audit() -> None:
+        audit.record(store.engine_for(view.url), event="export", account=account.username,
+                     outcome="success", target="warnings", rows=rows.height,
+                     detail={"region": view.region, "as_of": view.as_of.isoformat(), "format": "xlsx"})
+
+    st.download_button(tr("warn.export"), payload, file_name=f"督办单_{view.as_of:%Y%m%d}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="warn_export", icon=":material/download:", on_click=_audit)
+
+
+def detail(view: View, record_type: str, record_id: str) -> None:
+    """The record behind a warning, with its history."""
+    st.subheader(f"{tr('detail.title')} · {record_id}")
+    if record_type == "village":
+        return
+    found = data.record_history(view.url, view.version, view.scope_region, record_type, record_id)
+    record = found["record"]
+    if record is None:
+        st.warning(tr("detail.not_found"))
+        return
+    if record_type == "rectification":
+        fig = charts.progress_history(found["updates"], record["started_on"], record["due_on"],
+                                      tr("detail.plan"), tr("detail.actual"), tr("detail.progress_axis"))
+        st.plotly_chart(fig, key="warn_detail_progress", config={"displaylogo": False})
+    elif record_type == "complaint":
+        steps = [(tr("detail.received"), record["received_on"]), (tr("detail.due"), record["due_on"]),
+                 (tr("detail.closed"), record["closed_on"])]
+        st.plotly_chart(charts.timeline(steps, tr("detail.pending")), key="warn_detail_timeline")
+    else:
+        steps = [(tr("detail.filed"), record["filed_on"]), (tr("detail.case_closed"), record["closed_on"]),
+                 (tr("detail.exposed"), record["exposed_on"]), (tr("detail.reflection"), record["reflection_on"]),
+                 (tr("detail.revisit"), record["revisit_on"]), (tr("detail.feedback"), record["feedback_on"])]
+        st.plotly_chart(charts.timeline(steps, tr("detail.pending")), key="warn_detail_links")
+    st.json({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in record.items()}, expanded=False)
+
+
+def _board_config(df: pl.DataFrame) -> dict:
+    return {
+        "rank": st.column_config.NumberColumn(tr("board.rank"), format="%d", width="small"),
+        "township": st.column_config.TextColumn(tr("warn.col.township")),
+        "district": st.column_config.TextColumn(tr("warn.col.district")),
+        "unit": st.column_config.TextColumn(tr("warn.col.unit")),
+        "items": st.column_config.NumberColumn(tr("board.items"), format="localized"),
+        "overdue": st.column_config.NumberColumn(tr("board.overdue"), format="localized"),
+        "overdue_rate": st.column_config.NumberColumn(tr("board.overdue_rate"), format="percent"),
+        "open_warnings": st.column_config.NumberColumn(tr("board.open_warnings"), format="localized"),
+        "overdue_change": st.column_config.NumberColumn(tr("board.overdue_change"), format="%+d"),
+        "warnings_change": st.column_config.NumberColumn(tr("board.warnings_change"), format="%+d"),
+        "project": st.column_config.TextColumn(tr("warn.col.project"), width="large"),
+        "completed": st.column_config.NumberColumn(tr("board.completed"), format="localized"),
+        "completion_rate": st.column_config.ProgressColumn(tr("board.completion_rate"), format="percent",
+                                                           min_value=0, max_value=1),
+        "avg_lag": st.column_config.NumberColumn(tr("board.avg_lag"), format="%.1f"),
+        "lead_unit": st.column_config.TextColumn(tr("board.lead_unit")),
+    }
+
+
+def slow_boards(view: View) -> None:
+    b = data.boards(view.url, view.version, view.region, view.fields, view.scope_region, view.as_of)
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{tr('board.townships')}**")
+        t = b["townships"].select("rank", "district", "township", "overdue", "overdue_rate", "open_warnings",
+                                  "overdue_change", "warnings_change")
+        st.dataframe(t, hide_index=True, column_config=_board_config(t), key="board_townships", height=420)
+    with right:
+        st.markdown(f"**{tr('board.units')}**")
+        u = b["units"].select("rank", "unit", "overdue", "overdue_rate", "open_warnings", "overdue_change")
+        st.dataframe(u, hide_index=True, column_config=_board_config(u), key="board_units", height=420)
+
+
+def project_board(view: View) -> None:
+    b = data.boards(view.url, view.version, view.region, view.fields, view.scope_region, view.as_of)
+    p = b["projects"].select("project", "lead_unit", "items", "completed", "completion_rate", "overdue", "avg_lag")
+    if p.is_empty():
+        st.info(tr("empty.period"))
+        return
+    st.dataframe(p, hide_index=True, column_config=_board_config(p), key="board_projects")

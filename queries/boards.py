@@ -1,0 +1,97 @@
+"""The boards read out in meetings: 推进缓慢单位 (slow units and townships) and 专项治理项目.
+
+Both are built on the warnings engine and on the 逾期 definition of queries.metrics, so the
+board, the warning list and the KPI cards agree on what "overdue" means.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import polars as pl
+
+from queries import filters as flt
+from queries import warnings as W
+from queries.filters import Filters, Scope, add_months
+from queries.metrics import PARTS
+from queries.schema import Tables
+from queries.warnings_config import WarningConfig
+
+
+def _rect_stock(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> pl.LazyFrame:
+    """Rectification items assigned by as_of, with overdue / due / open flags at as_of."""
+    f = replace(filters, start=date.min, end=date.max)
+    return (flt.apply(tables.rectifications, f, scope)
+            .filter(pl.col("started_on") <= as_of)
+            .with_columns(
+                (PARTS["rectifications_overdue"].value(as_of) == 1).alias("overdue"),
+                (pl.col("due_on") < as_of).fill_null(False).alias("due"),
+                (pl.col("completed_on").is_not_null() & (pl.col("completed_on") <= as_of)).alias("done"),
+                (W.expected_progress(as_of) - pl.col("progress_pct").fill_null(0)).clip(0, None).alias("lag")))
+
+
+def _board(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig,
+           key: pl.Expr, key_name: str) -> pl.DataFrame:
+    items = _rect_stock(tables, filters, scope, as_of).with_columns(key.alias(key_name))
+    warns = (W.evaluate(tables, filters, scope, as_of, cfg, rules=W.RECT_PRECEDENCE).lazy()
+             .join(items.select(pl.col("item_id").alias("record_id"), key_name), on="record_id")
+             .group_by(key_name).agg(pl.len().cast(pl.Int64).alias("open_warnings")))
+    return (items.filter(pl.col(key_name).is_not_null())
+            .group_by(key_name)
+            .agg(pl.len().cast(pl.Int64).alias("items"), pl.col("overdue").sum().cast(pl.Int64).alias("overdue"),
+                 pl.col("due").sum().cast(pl.Int64).alias("due"))
+            .join(warns, on=key_name, how="left")
+            .with_columns(pl.col("open_warnings").fill_null(0),
+                          pl.when(pl.col("due") > 0).then(pl.col("overdue") / pl.col("due"))
+                          .otherwise(None).alias("overdue_rate"))
+            .collect())
+
+
+def _ranked(now: pl.DataFrame, before: pl.DataFrame, key_name: str) -> pl.DataFrame:
+    """Rank by overdue items, then open warnings; add the change since a month earlier."""
+    prev = before.select(key_name, pl.col("overdue").alias("overdue_last_month"),
+                         pl.col("open_warnings").alias("warnings_last_month"))
+    out = (now.join(prev, on=key_name, how="left")
+           .with_columns(pl.col("overdue_last_month").fill_null(0), pl.col("warnings_last_month").fill_null(0))
+           .with_columns((pl.col("overdue").cast(pl.Int64) - pl.col("overdue_last_month")).alias("overdue_change"),
+                         (pl.col("open_warnings").cast(pl.Int64) - pl.col("warnings_last_month")).alias("warnings_change"))
+           .sort(["overdue", "open_warnings", key_name], descending=[True, True, False]))
+    return out.with_row_index("rank", offset=1)
+
+
+def slow_units(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig) -> pl.DataFrame:
+    """Responsible units ranked by overdue items and open warnings, with Δ since last month."""
+    key = pl.col("responsible_unit")
+    now = _board(tables, filters, scope, as_of, cfg, key, "unit")
+    before = _board(tables, filters, scope, add_months(as_of, -1), cfg, key, "unit")
+    return _ranked(now, before, "unit")
+
+
+def slow_townships(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig) -> pl.DataFrame:
+    """Townships ranked the same way (items filed at district level are not a township's)."""
+    code = pl.col("region_code")
+    key = pl.when(code.str.slice(6, 3) != "000").then(code.str.slice(0, 9).str.pad_end(12, "0"))
+    now = _board(tables, filters, scope, as_of, cfg, key, "code")
+    before = _board(tables, filters, scope, add_months(as_of, -1), cfg, key, "code")
+    names = tables.regions.select("code", pl.col("name").alias("township"),
+                                  pl.col("parent_code").alias("_parent"))
+    districts = tables.regions.select(pl.col("code").alias("_parent"), pl.col("name").alias("district"))
+    return (_ranked(now, before, "code").join(names, on="code", how="left")
+            .join(districts, on="_parent", how="left").drop("_parent"))
+
+
+def project_board(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> pl.DataFrame:
+    """Per 专项治理项目: items, completed, completion rate, overdue, average lag, lead unit."""
+    items = _rect_stock(tables, filters, scope, as_of)
+    lead = (items.group_by("project", "responsible_unit").len()
+            .sort(["project", "len", "responsible_unit"], descending=[False, True, False])
+            .group_by("project", maintain_order=True).first()
+            .select("project", pl.col("responsible_unit").alias("lead_unit")))
+    return (items.group_by("project")
+            .agg(pl.len().cast(pl.Int64).alias("items"), pl.col("done").sum().cast(pl.Int64).alias("completed"),
+                 pl.col("overdue").sum().cast(pl.Int64).alias("overdue"),
+                 pl.col("lag").filter(~pl.col("done")).mean().alias("avg_lag"))
+            .with_columns((pl.col("completed") / pl.col("items")).alias("completion_rate"))
+            .join(lead, on="project", how="left")
+            .sort(["completion_rate", "project"])
+            .collect())
