@@ -26,8 +26,23 @@ with st.sidebar:
         st.badge(tr("app.demo_badge"), icon=":material/science:", color="orange")
     filterbar.language_switch()
 
+
+
+def cockpit_pages() -> list:
+    return [
+        st.Page("app_pages/overview.py", title=tr("nav.overview"), icon=":material/dashboard:",
+                default=True),
+        st.Page("app_pages/map.py", title=tr("nav.map"), icon=":material/map:", url_path="map"),
+        st.Page("app_pages/warnings.py", title=tr("nav.warnings"), icon=":material/notification_important:",
+                url_path="warnings"),
+        # more cockpit pages are added here (one line each)
+    ]
+
+
 account = auth.current(url)
 if account is None:
+    # Register the pages (hidden) so a deep link keeps its page through the sign-in.
+    st.navigation(cockpit_pages(), position="hidden")
     auth.sign_in_page(url, dict(zip(tables.regions["code"], tables.regions["name"])))
     st.stop()
 
@@ -41,13 +56,7 @@ with st.sidebar:
 pages: dict[str, list] = {}
 if account.can("browse"):
     st.session_state["view"] = filterbar.render(url, tables, account.region_code)
-    pages[tr("nav.section.cockpit")] = [
-        st.Page("app_pages/overview.py", title=tr("nav.overview"), icon=":material/dashboard:",
-                default=True),
-        st.Page("app_pages/warnings.py", title=tr("nav.warnings"), icon=":material/notification_important:",
-                url_path="warnings"),
-        # more cockpit pages are added here (one line each)
-    ]
+    pages[tr("nav.section.cockpit")] = cockpit_pages()
 if not pages:
     st.info(tr("auth.no_pages"))
     st.stop()

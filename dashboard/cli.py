@@ -139,6 +139,32 @@ def cmd_warnings(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_geo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from queries import geo
+
+    url = _open(args.db)
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CliError(f"文件不存在：{path}") from None
+    except UnicodeDecodeError:
+        raise CliError(f"文件不是 UTF-8 编码的 GeoJSON：{path}") from None
+    check = geo.check_geojson(text, store.load_tables(url).regions)
+    for note in check.notes:
+        print(f"已修复：{note}", file=sys.stderr)
+    if check.errors:
+        for err in check.errors:
+            print(err, file=sys.stderr)
+        raise CliError(f"边界文件有 {len(check.errors)} 处问题，未写入任何数据")
+    store.save_boundaries(url, check.collection)
+    print(f"已导入 {len(check.collection['features']):,} 个区划边界"
+          + (f"（自动修复 {len(check.notes)} 处）" if check.notes else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m dashboard", description="基层监督驾驶舱 命令行")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -165,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     warn.add_argument("--region", default=None, help="区划代码（6、9 或 12 位）")
     warn.add_argument("--json", action="store_true")
     warn.set_defaults(func=cmd_warnings)
+
+    geo_cmd = sub.add_parser("import-geo", help="导入区划边界（GeoJSON，要素属性 code 为12位区划代码）")
+    geo_cmd.add_argument("file")
+    geo_cmd.add_argument("--db", default=store.resolve_url())
+    geo_cmd.set_defaults(func=cmd_import_geo)
     return parser
 
 

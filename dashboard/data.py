@@ -132,3 +132,55 @@ def record_history(url: str, data_version: int, scope_region: str | None, record
     row = scoped.filter(pl.col(key) == record_id).collect()
     updates = t.progress_updates.filter(pl.col("item_id") == record_id).sort("reported_on")
     return {"record": row.row(0, named=True) if row.height else None, "updates": updates}
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _boundaries(url: str, data_version: int) -> dict:
+    return store.load_boundaries(url)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def level_polygons(url: str, data_version: int, codes: tuple[str, ...], level: str) -> list[dict]:
+    """Simplified polygons of `codes`, as deck.gl rings (cached: simplification is the slow part)."""
+    from queries import geo
+
+    return geo.polygons_for_deck(geo.level_features(_boundaries(url, data_version), list(codes), level))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def choropleth(url: str, data_version: int, start: date, end: date, region: str | None,
+               fields: tuple[str, ...], scope_region: str | None, as_of: date, metric: str,
+               per10k: bool) -> pl.DataFrame:
+    from queries import geo
+
+    warns = warnings(url, data_version, region, fields, scope_region, as_of)
+    return geo.choropleth_table(_tables(url, data_version), _filters(start, end, region, fields),
+                                Scope(scope_region), as_of, metric, per10k, warns)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def map_points(url: str, data_version: int, start: date, end: date, region: str | None,
+               fields: tuple[str, ...], scope_region: str | None, as_of: date, kind: str) -> pl.DataFrame:
+    """Record points for the map: cases filed / complaints received in the period, or the
+    rectifications overdue at as_of; always inside the scope."""
+    from dashboard.maps import record_points
+    from queries import filters as flt
+    from queries.metrics import PARTS
+
+    t = _tables(url, data_version)
+    f, s = _filters(start, end, region, fields), Scope(scope_region)
+    if kind == "cases":
+        rows, color = flt.apply(t.cases, f, s).filter(flt.in_period("filed_on", start, end)), [31, 78, 121, 200]
+    elif kind == "complaints":
+        rows, color = flt.apply(t.complaints, f, s).filter(flt.in_period("received_on", start, end)), [90, 90, 90, 160]
+    else:
+        rows = flt.apply(t.rectifications, f, s).filter(PARTS["rectifications_overdue"].value(as_of) == 1)
+        color = [192, 57, 43, 230]
+    return record_points(t.regions, rows.collect(), color)
+
+
+@st.cache_resource(show_spinner=False)
+def map_config():
+    from dashboard.maps import load_config
+
+    return load_config()

@@ -178,6 +178,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "detail.feedback": ("反馈整改", "Feedback"), "detail.pending": ("未完成", "pending"),
     # --- end warnings ---
     # --- maps (地图) ---
+    "nav.map": ("地图", "Map"),
+    "map.title": ("区域分布", "Where"),
+    "map.metric": ("地图指标", "Metric"),
+    "map.points": ("叠加明细点位", "Record points"),
+    "map.points.none": ("不叠加", "None"),
+    "map.points.cases": ("立案案件", "Cases filed"),
+    "map.points.complaints": ("信访举报", "Complaints"),
+    "map.points.overdue": ("逾期整改事项", "Overdue rectifications"),
+    "map.density": ("信访密度（蜂窝）", "Complaint density"),
+    "map.key_watch": ("提级监督村（社区）", "Villages under elevated supervision"),
+    "map.rank": ("同级排名", "Rank among siblings"),
+    "map.warnings": ("未处置预警", "Open warnings"),
+    "map.per10k_suffix": ("（每万人）", " (per 10,000)"),
+    "map.click_hint": ("点击区域可下钻到下一级；点击上方路径可返回。",
+                       "Click a region to drill down; use the path above to go back up."),
+    "map.village_hint": ("已到村（社区）级；点击上方路径可返回。", "Village level; use the path above to go back up."),
+    "map.no_children": ("当前区域没有下级区域。", "This region has no sub-regions."),
+    "map.no_boundaries": ("缺少该级区划的边界数据，请在数据管理中导入 GeoJSON 边界。",
+                          "No boundaries for this level: import a GeoJSON file."),
+    "map.compact": ("区域分布（信访件数）", "Where (complaints)"),
     # --- end maps ---
     # --- detail tables and exports (明细) ---
     # --- end detail ---

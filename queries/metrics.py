@@ -188,7 +188,7 @@ def summary(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> dict
     return {k: values[k] for k in SUMMARY_KEYS}
 
 
-def _comparison_as_of(as_of: date, end: date, new_end: date) -> date:
+def comparison_as_of(as_of: date, end: date, new_end: date) -> date:
     """Keep as_of's distance from the period end, so stocks compare like with like."""
     return new_end + (as_of - end)
 
@@ -206,7 +206,7 @@ def compare(tables: Tables, filters: Filters, scope: Scope, as_of: date,
         ("mom", flt.previous_period(filters.start, filters.end)),
     ):
         other = compute(tables, filters.with_period(s, e), scope,
-                        _comparison_as_of(as_of, filters.end, e), metric_keys)
+                        comparison_as_of(as_of, filters.end, e), metric_keys)
         for k in metric_keys:
             out[k][f"{label}_value"] = other[k]
             out[k][f"{label}_change"] = change(current[k], other[k], METRICS[k].is_rate)

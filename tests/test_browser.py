@@ -5,6 +5,7 @@ app's own (government intranets have no internet)."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 
 from queries import accounts, store
 from tests import fixtures as fx
+from tests.test_maps import FX_GEOJSON
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +27,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "Correct-Horse-42"
 MARCH = "period=自定义&range=2024-03-01&range=2024-03-31&as_of=2024-03-31"
-PAGES = [""]  # the overview is the default page, served at "/"
+PAGES = ["", "map", "warnings"]  # the overview is the default page, served at "/"
 
 
 def _free_port() -> int:
@@ -38,7 +40,7 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "fx.db"
     url = f"sqlite:///{db}"
-    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    store.replace_all(url, fx.tables(), FX_GEOJSON, dataset="ledger")
     accounts.create(store.engine_for(url), "alice", PASSWORD, role="staff", display_name="甲",
                     region_code=None)
     port = _free_port()
@@ -74,7 +76,7 @@ def browser(chromium_path):
         b.close()
 
 
-def _open(browser, url: str):
+def _open(browser, url: str, ready: str = '[data-testid="stMetric"]'):
     page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
     outside: list[str] = []
     errors: list[str] = []
@@ -82,14 +84,17 @@ def _open(browser, url: str):
             if urlsplit(r.url).hostname not in ("127.0.0.1", "localhost", None)
             and not r.url.startswith(("data:", "blob:")) else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    # Streamlit's frontend probes <page>/_stcore/health before the root path; those 404s are
+    # its own base-path discovery, not a fault of the page.
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+            and "404" not in m.text else None)
     page.goto(url, wait_until="load")
     page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
     # A copied link opens on the sign-in form and keeps its view after signing in.
     page.get_by_label("用户名").fill("alice")
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    page.wait_for_selector(ready, timeout=60_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                            timeout=60_000)
     return page, outside, errors
@@ -97,7 +102,7 @@ def _open(browser, url: str):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_without_exception_or_outside_request(server, browser, path):
-    page, outside, errors = _open(browser, f"{server}/{path}?{MARCH}")
+    page, outside, errors = _open(browser, f"{server}/{path}?{MARCH}", ready='[data-testid="stHeading"]')
     assert page.query_selector_all('[data-testid="stException"]') == []
     assert outside == [] and errors == []
     page.close()
@@ -105,8 +110,27 @@ def test_page_loads_without_exception_or_outside_request(server, browser, path):
 
 def test_overview_shows_the_kpi_cards_with_values(server, browser):
     page, _, _ = _open(browser, f"{server}/?{MARCH}")
+    from playwright.sync_api import expect
+
     cards = page.locator('[data-testid="stMetric"]')
-    assert cards.count() == 8 + 4  # eight KPI cards, then the warning counts
+    expect(cards).to_have_count(8 + 4, timeout=30_000)  # eight KPI cards, then the warning counts
     text = " ".join(cards.all_inner_texts()[:8])
     assert "立案数" in text and "2 件" in text and "6.00 万元" in text and "50.0%" in text
+    page.close()
+
+
+def test_clicking_a_district_on_the_map_drills_down_to_its_townships(server, browser):
+    from playwright.sync_api import expect
+
+    page, outside, errors = _open(browser, f"{server}/map?{MARCH}", ready='[data-testid="stDeckGlJsonChart"]')
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    expect(canvas).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1500)
+    box = canvas.bounding_box()
+    # District 甲区 is the left two thirds of the fixture city.
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+    expect(page.get_by_role("button", name="甲区")).to_be_visible(timeout=30_000)
+    # The shared filter bar follows, and with it the URL every other page reads.
+    expect(page).to_have_url(re.compile("district="), timeout=30_000)
+    assert outside == [] and errors == []
     page.close()

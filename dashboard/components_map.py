@@ -1,0 +1,120 @@
+"""The map with drill-down: choropleth of the children of the viewed region, breadcrumb,
+legend, optional record and density layers. Clicking a polygon narrows the shared filter bar
+(and so the URL and every other page) to that region."""
+from __future__ import annotations
+
+from functools import partial
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data, fmt, maps
+from dashboard.filterbar import View
+from dashboard.ui import lang, tr
+from queries import geo
+from queries.metrics import METRICS
+from queries.regions import level_of, path, root_code
+
+MAP_METRICS = ("complaints_received", "cases_filed", "persons_disciplined", "funds_recovered_wan",
+               "rectifications_overdue", "closure_rate", "satisfaction_rate", "completion_rate")
+FILTER_KEYS = {"district": "district", "township": "township", "village": "village"}
+CHART_KEY = "map_chart"
+
+
+def _set_region(code: str | None, level: str | None) -> None:
+    """Point the filter bar's cascade at `code` (None = back to the top). Runs as a callback,
+    before the widgets are drawn, which is when their state may be changed."""
+    order = ["district", "township", "village"]
+    cut = order.index(level) if level in order else -1
+    for i, key in enumerate(order):
+        if i > cut:
+            st.session_state[key] = None
+    if code is not None and level in order:
+        for i, key in enumerate(order[: cut + 1]):
+            n = {"district": 6, "township": 9, "village": 12}[key]
+            st.session_state[key] = code[:n].ljust(12, "0")
+
+
+def _on_select(chart_key: str) -> None:
+    state = st.session_state.get(chart_key)
+    objects = (state or {}).get("selection", {}).get("objects", {}).get("regions", [])
+    if objects:
+        code = objects[0].get("code")
+        if code:
+            _set_region(code, level_of(code))
+
+
+def breadcrumb(view: View, regions: pl.DataFrame, key_prefix: str = "map") -> None:
+    """示例市 / 某区 / 某街道: each step a button back up to that level (within the scope)."""
+    current = view.region or root_code(regions)
+    chain = path(regions, current)
+    scope_depth = len(path(regions, view.scope_region)) if view.scope_region else 1
+    row = st.container(horizontal=True, gap="small")
+    for i, r in enumerate(chain):
+        last = i == len(chain) - 1
+        row.button(r["name"], key=f"{key_prefix}_crumb_{i}", disabled=last or i + 1 < scope_depth,
+                   type="tertiary" if last else "secondary", icon=":material/chevron_right:" if i else None,
+                   on_click=_set_region, args=(r["code"] if r["level"] != "city" else None, r["level"]))
+
+
+def _legend(breaks: list[float], unit: str) -> None:
+    colors = geo.palette_for(len(breaks) - 1)
+    number = (lambda v: fmt.rate(v)) if unit == "rate" else (lambda v: f"{v:,.1f}" if v < 100 else f"{v:,.0f}")
+    chips = "".join(
+        f"<span style='display:inline-flex;align-items:center;margin-right:14px'>"
+        f"<span style='width:22px;height:14px;background:rgb{tuple(c)};border:1px solid #999;"
+        f"margin-right:6px;display:inline-block'></span>{number(breaks[i])} – {number(breaks[i + 1])}</span>"
+        for i, c in enumerate(colors))
+    st.html(f"<div style='font-size:15px;line-height:2'>{chips}"
+            f"<span style='margin-left:8px;color:#1f4e79'>▭ {tr('map.key_watch')}</span></div>")
+
+
+def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: bool = True) -> None:
+    tables = data.tables(view.url)
+    regions = tables.regions
+    if controls:
+        c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+        metric = c1.selectbox(tr("map.metric"), MAP_METRICS, key=f"{key_prefix}_metric",
+                              format_func=lambda k: tr(f"metric.{k}"))
+        per10k = c2.toggle(tr("overview.per10k"), key=f"{key_prefix}_per10k", disabled=METRICS[metric].is_rate)
+        points = c3.selectbox(tr("map.points"), ("none", "cases", "complaints", "overdue"),
+                              key=f"{key_prefix}_points", format_func=lambda k: tr(f"map.points.{k}"))
+        density = c4.toggle(tr("map.density"), key=f"{key_prefix}_density")
+    else:
+        metric, per10k, points, density = "complaints_received", False, "none", False
+    per10k = per10k and not METRICS[metric].is_rate
+    breadcrumb(view, regions, key_prefix)
+    table = data.choropleth(*view.args(), metric, per10k)
+    current = view.region or root_code(regions)
+    if table.is_empty():
+        st.info(tr("map.no_children"))
+        return
+    child_level = level_of(table["key"][0])
+    polys = data.level_polygons(view.url, view.version, tuple(table["key"].to_list()), child_level)
+    if not polys:
+        st.warning(tr("map.no_boundaries"))
+        return
+    breaks = geo.class_breaks(table["value"].to_list())
+    unit = METRICS[metric].unit
+    rows = maps.choropleth_rows(
+        polys, table, breaks,
+        lambda v: fmt.metric_value(v, unit, lang()) if not per10k else ("—" if v is None else f"{v:,.2f}"),
+        lambda c: fmt.change(c, METRICS[metric].is_rate, lang()) or tr("change.na"))
+    village_codes = tuple(regions.filter(pl.col("key_watch") & pl.col("code").str.starts_with(
+        current[: {"city": 4, "district": 6, "township": 9, "village": 12}[level_of(current)]]))["code"].to_list())
+    key_watch = data.level_polygons(view.url, view.version, village_codes, "village") if village_codes else []
+    labels = table.select("name", "lon", "lat") if child_level in ("district", "township") else None
+    pts = data.map_points(*view.args(), points) if points != "none" else None
+    dens = data.map_points(*view.args(), "complaints") if density else None
+    cfg = data.map_config()
+    tooltip = (f"<b>{{name}}</b><br/>{tr(f'metric.{metric}')}{tr('map.per10k_suffix') if per10k else ''}："
+               f"{{value_text}}<br/>{tr('map.rank')}：{{rank}} / {len(rows)}<br/>{tr('change.yoy')}：{{yoy_text}}"
+               f"<br/>{tr('map.warnings')}：{{warnings}}")
+    deck = maps.build_deck(rows, labels=labels, key_watch=key_watch, points=pts, density=dens,
+                           tooltip_html=tooltip, style=maps.map_style(cfg), shift=cfg.shift)
+    chart_key = CHART_KEY if key_prefix == "map" else f"{key_prefix}_chart"
+    st.pydeck_chart(deck, key=chart_key, height=height, on_select=partial(_on_select, chart_key),
+                    selection_mode="single-object")
+    if breaks:
+        _legend(breaks, unit if not per10k else "count")
+    st.caption(tr("map.click_hint") if child_level != "village" else tr("map.village_hint"))

@@ -1,0 +1,148 @@
+"""pydeck map builders: the choropleth with labels, 提级监督 outlines, record points and a
+complaint density layer. Pure (frames and feature lists in, a Deck out), so tests read the
+layers' data without a browser.
+
+Offline first: the map style is a blank style served by the app itself (static/), because an
+empty style makes Streamlit's pydeck element fetch a Carto basemap from the internet. A tile
+server in config/map.toml adds a basemap through a generated style file.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pydeck as pdk
+
+from queries import geo
+
+ROOT = Path(__file__).resolve().parents[1]
+BLANK_STYLE = "/app/static/blank-style.json"
+TILE_STYLE_FILE = ROOT / "static" / "basemap-style.json"
+
+
+@dataclass(frozen=True)
+class MapConfig:
+    tile_url: str = ""
+    crs: str = "wgs84"
+
+    @property
+    def shift(self) -> bool:
+        return bool(self.tile_url) and self.crs == "gcj02"
+
+
+def load_config(path: Path = ROOT / "config" / "map.toml") -> MapConfig:
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    unknown = set(raw) - {"tile_url", "crs"}
+    if unknown:
+        raise ValueError(f"地图配置未知项：{', '.join(sorted(unknown))}")
+    crs = raw.get("crs", "wgs84")
+    if crs not in ("wgs84", "gcj02"):
+        raise ValueError(f"地图配置 crs 应为 wgs84 或 gcj02，实际为 {crs!r}")
+    return MapConfig(tile_url=str(raw.get("tile_url", "")), crs=crs)
+
+
+def basemap_style(tile_url: str) -> dict:
+    """A MapLibre style with one raster source: the deployment's own tile server."""
+    return {"version": 8, "sources": {"base": {"type": "raster", "tiles": [tile_url], "tileSize": 256}},
+            "layers": [{"id": "base", "type": "raster", "source": "base"}]}
+
+
+def map_style(cfg: MapConfig) -> str:
+    """Relative URL of the style to draw under the polygons (written once when tiles are set)."""
+    if not cfg.tile_url:
+        return BLANK_STYLE
+    TILE_STYLE_FILE.write_text(json.dumps(basemap_style(cfg.tile_url)), encoding="utf-8")
+    return "/app/static/basemap-style.json"
+
+
+def _shift_ring(ring: list[list[float]], shift: bool) -> list[list[float]]:
+    if not shift:
+        return ring
+    arr = np.asarray(ring)
+    lon, lat = geo.wgs84_to_gcj02(arr[:, 0], arr[:, 1])
+    return np.c_[lon, lat].round(5).tolist()
+
+
+def view_for(rows: list[dict]) -> pdk.ViewState:
+    """Fit the polygons: centre of their bounds, zoom from the larger span."""
+    pts = np.asarray([p for r in rows for p in r["polygon"]]) if rows else np.asarray([[104.05, 30.62]])
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    span = max(x1 - x0, (y1 - y0) * 1.3, 0.005)
+    zoom = float(np.clip(np.log2(360 / span) + 0.3, 3, 15))
+    return pdk.ViewState(longitude=float((x0 + x1) / 2), latitude=float((y0 + y1) / 2), zoom=zoom,
+                         pitch=0, bearing=0)
+
+
+def choropleth_rows(polys: list[dict], table: pl.DataFrame, breaks: list[float],
+                    fmt_value, fmt_change) -> list[dict]:
+    """Polygon rows joined with their values, fill colours and tooltip texts."""
+    colors = geo.palette_for(len(breaks) - 1)
+    info = {r["key"]: r for r in table.iter_rows(named=True)}
+    out = []
+    for p in polys:
+        r = info.get(p["code"], {})
+        cls = geo.classify(r.get("value"), breaks)
+        fill = [*colors[cls], 215] if cls is not None else [220, 220, 220, 160]
+        out.append({"code": p["code"], "polygon": p["polygon"], "name": r.get("name", p["code"]),
+                    "value": r.get("value"), "value_text": fmt_value(r.get("value")),
+                    "rank": r.get("rank"), "yoy_text": fmt_change(r.get("yoy_change")),
+                    "warnings": r.get("warnings", 0), "fill": fill})
+    return out
+
+
+def build_deck(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list[dict],
+               points: pl.DataFrame | None, density: pl.DataFrame | None, tooltip_html: str,
+               style: str, shift: bool = False) -> pdk.Deck:
+    """The map: regions (pickable, for drill-down), then outlines, labels and optional layers."""
+    rows = [{**r, "polygon": _shift_ring(r["polygon"], shift)} for r in rows]
+    layers = [pdk.Layer(
+        "PolygonLayer", data=rows, id="regions", get_polygon="polygon", get_fill_color="fill",
+        get_line_color=[255, 255, 255, 255], line_width_min_pixels=1.2, pickable=True,
+        auto_highlight=True, highlight_color=[31, 78, 121, 90])]
+    if key_watch:
+        kw = [{**k, "polygon": _shift_ring(k["polygon"], shift)} for k in key_watch]
+        layers.append(pdk.Layer("PolygonLayer", data=kw, id="key_watch", get_polygon="polygon",
+                                filled=False, stroked=True, get_line_color=[31, 78, 121, 255],
+                                line_width_min_pixels=3, pickable=False))
+    if density is not None and density.height:
+        layers.append(pdk.Layer("HexagonLayer", data=density.to_dicts(), id="density",
+                                get_position=["lon", "lat"], radius=600, elevation_scale=0,
+                                extruded=False, opacity=0.55, coverage=0.9, pickable=False,
+                                color_range=[[255, 255, 204], [199, 233, 180], [127, 205, 187],
+                                             [65, 182, 196], [44, 127, 184], [37, 52, 148]]))
+    if points is not None and points.height:
+        layers.append(pdk.Layer("ScatterplotLayer", data=points.to_dicts(), id="points",
+                                get_position=["lon", "lat"], get_fill_color="color", get_radius=120,
+                                radius_min_pixels=2, radius_max_pixels=6, pickable=False))
+    if labels is not None and labels.height:
+        layers.append(pdk.Layer("TextLayer", data=labels.to_dicts(), id="labels",
+                                get_position=["lon", "lat"], get_text="name", get_size=15,
+                                get_color=[20, 20, 20, 255],
+                                # pydeck turns bare strings and string lists into JS expressions;
+                                # a quoted string stays a string.
+                                character_set='"' + "".join(sorted(set("".join(labels["name"].to_list())))) + '"',
+                                font_family='"Noto Sans CJK SC, Microsoft YaHei, sans-serif"',
+                                outline_width=3, outline_color=[255, 255, 255, 230],
+                                font_settings={"sdf": True}, pickable=False))
+    return pdk.Deck(layers=layers, initial_view_state=view_for(rows), map_style=style,
+                    map_provider=None, tooltip={"html": tooltip_html,
+                                                "style": {"fontSize": "15px", "backgroundColor": "#1f2a36"}})
+
+
+def record_points(regions: pl.DataFrame, records: pl.DataFrame, color: list[int], seed: int = 0) -> pl.DataFrame:
+    """Individual records placed at their region's label point with a small, stable jitter
+    (ledgers carry a region code, not an address: the point shows where, not exactly where)."""
+    if records.is_empty():
+        return pl.DataFrame(schema={"lon": pl.Float64, "lat": pl.Float64, "color": pl.List(pl.Int64)})
+    joined = records.select("region_code").join(
+        regions.select(pl.col("code").alias("region_code"), "lon", "lat"), on="region_code", how="inner")
+    rng = np.random.default_rng(seed)
+    jitter = rng.uniform(-0.004, 0.004, size=(joined.height, 2))
+    return pl.DataFrame({"lon": joined["lon"].to_numpy() + jitter[:, 0],
+                         "lat": joined["lat"].to_numpy() + jitter[:, 1],
+                         "color": [color] * joined.height})
