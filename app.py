@@ -57,6 +57,15 @@ pages: dict[str, list] = {}
 if account.can("browse"):
     st.session_state["view"] = filterbar.render(url, tables, account.region_code)
     pages[tr("nav.section.cockpit")] = cockpit_pages()
+admin = []
+if account.can("manage_accounts"):
+    admin.append(st.Page("app_pages/accounts.py", title=tr("nav.accounts"), icon=":material/manage_accounts:",
+                         url_path="accounts", default=not pages))
+if account.can("read_audit"):
+    admin.append(st.Page("app_pages/audit_log.py", title=tr("nav.audit"), icon=":material/policy:",
+                         url_path="audit", default=not pages and not admin))
+if admin:
+    pages[tr("nav.section.admin")] = admin
 if not pages:
     st.info(tr("auth.no_pages"))
     st.stop()

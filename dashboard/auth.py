@@ -44,13 +44,37 @@ def _demo_autologin(url: str) -> Account | None:
     return account
 
 
+def _oidc_account(url: str) -> Account | None:
+    """After an OIDC sign-in (st.login), the local account whose user name is the e-mail:
+    the identity provider proves who it is, the local account says what it may see."""
+    if not (_has_secrets() and st.secrets.get("auth")):
+        return None
+    try:
+        user = st.user
+        if not user.is_logged_in:
+            return None
+        email = str(user.get("email") or "")
+    except Exception:  # noqa: BLE001 - st.user is unavailable without an auth config
+        return None
+    found = accounts.get(store.engine_for(url), email) if email else None
+    disabled = found is not None and any(a["username"] == email and a["disabled"]
+                                         for a in accounts.list_all(store.engine_for(url)))
+    audit.record(store.engine_for(url), event="signin", account=email or "-", source=_source(),
+                 outcome="success" if found and not disabled else "failure", detail={"method": "oidc"})
+    if found is None or disabled:
+        return None
+    st.session_state["account"] = found
+    st.session_state["last_seen"] = time.time()
+    return found
+
+
 def current(url: str) -> Account | None:
     """The signed-in account, or None when signed out or idle for too long."""
     account = st.session_state.get("account")
     if not isinstance(account, Account):
         if st.session_state.get("signed_out"):
             return None
-        return _demo_autologin(url)
+        return _oidc_account(url) or _demo_autologin(url)
     last = st.session_state.get("last_seen", 0.0)
     if time.time() - last > IDLE_TIMEOUT_S:
         st.session_state.pop("account", None)

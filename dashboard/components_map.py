@@ -111,7 +111,8 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
                f"{{value_text}}<br/>{tr('map.rank')}：{{rank}} / {len(rows)}<br/>{tr('change.yoy')}：{{yoy_text}}"
                f"<br/>{tr('map.warnings')}：{{warnings}}")
     deck = maps.build_deck(rows, labels=labels, key_watch=key_watch, points=pts, density=dens,
-                           tooltip_html=tooltip, style=maps.map_style(cfg), shift=cfg.shift)
+                           tooltip_html=tooltip, style=maps.map_style(cfg), shift=cfg.shift,
+                           zoom_adjust=0.0 if controls else -1.0)
     chart_key = CHART_KEY if key_prefix == "map" else f"{key_prefix}_chart"
     st.pydeck_chart(deck, key=chart_key, height=height, on_select=partial(_on_select, chart_key),
                     selection_mode="single-object")

@@ -68,12 +68,12 @@ def _shift_ring(ring: list[list[float]], shift: bool) -> list[list[float]]:
     return np.c_[lon, lat].round(5).tolist()
 
 
-def view_for(rows: list[dict]) -> pdk.ViewState:
+def view_for(rows: list[dict], zoom_adjust: float = 0.0) -> pdk.ViewState:
     """Fit the polygons: centre of their bounds, zoom from the larger span."""
     pts = np.asarray([p for r in rows for p in r["polygon"]]) if rows else np.asarray([[104.05, 30.62]])
     (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
     span = max(x1 - x0, (y1 - y0) * 1.3, 0.005)
-    zoom = float(np.clip(np.log2(360 / span) + 0.3, 3, 15))
+    zoom = float(np.clip(np.log2(360 / span) + 0.3 + zoom_adjust, 3, 15))
     return pdk.ViewState(longitude=float((x0 + x1) / 2), latitude=float((y0 + y1) / 2), zoom=zoom,
                          pitch=0, bearing=0)
 
@@ -97,7 +97,7 @@ def choropleth_rows(polys: list[dict], table: pl.DataFrame, breaks: list[float],
 
 def build_deck(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list[dict],
                points: pl.DataFrame | None, density: pl.DataFrame | None, tooltip_html: str,
-               style: str, shift: bool = False) -> pdk.Deck:
+               style: str, shift: bool = False, zoom_adjust: float = 0.0) -> pdk.Deck:
     """The map: regions (pickable, for drill-down), then outlines, labels and optional layers."""
     rows = [{**r, "polygon": _shift_ring(r["polygon"], shift)} for r in rows]
     layers = [pdk.Layer(
@@ -129,7 +129,7 @@ def build_deck(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list
                                 font_family='"Noto Sans CJK SC, Microsoft YaHei, sans-serif"',
                                 outline_width=3, outline_color=[255, 255, 255, 230],
                                 font_settings={"sdf": True}, pickable=False))
-    return pdk.Deck(layers=layers, initial_view_state=view_for(rows), map_style=style,
+    return pdk.Deck(layers=layers, initial_view_state=view_for(rows, zoom_adjust), map_style=style,
                     map_provider=None, tooltip={"html": tooltip_html,
                                                 "style": {"fontSize": "15px", "backgroundColor": "#1f2a36"}})
 

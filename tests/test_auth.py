@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import polars as pl
 import pyotp
 import pytest
 import sqlalchemy as sa
@@ -198,3 +199,40 @@ def test_demo_autologin_applies_only_to_demo_data_and_demo_accounts(tmp_path, mo
     store.replace_all(url, fx.tables(), None, dataset="ledger")  # real data: no autologin
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert len(at.metric) == 0
+
+
+def test_sysadmin_creates_an_account_and_it_is_audited_once(app_url):
+    at = signed_in("sysadmin").run()
+    at.text_input(key="acct_new_user").set_value("bob")
+    at.text_input(key="acct_new_name").set_value("乙")
+    at.selectbox(key="acct_new_role").set_value("leader")
+    at.selectbox(key="acct_new_region").set_value(fx.TOWN_A1)
+    at.text_input(key="acct_new_password").set_value(PASSWORD)
+    next(b for b in at.button if b.label == "创建").click().run()
+    assert not at.error, [e.value for e in at.error]
+    bob = accounts.get(store.engine_for(app_url), "bob")
+    assert (bob.role, bob.region_code) == ("leader", fx.TOWN_A1)
+    rows = audit.read(store.engine_for(app_url)).filter(pl.col("event") == "account")
+    assert rows.height == 1 and rows["target"].item() == "bob"
+
+
+def test_sysadmin_disables_an_account(app_url):
+    at = signed_in("sysadmin").run()
+    at.selectbox(key="acct_pick").set_value("alice").run()
+    at.button(key="acct_toggle").click().run()
+    assert accounts.authenticate(store.engine_for(app_url), "alice", PASSWORD).account is None
+
+
+def test_auditor_reads_the_log_and_the_export_is_audited(app_url):
+    audit.record(store.engine_for(app_url), event="signin", account="alice", outcome="success")
+    at = signed_in("auditor").run()
+    assert at.dataframe[0].value["account"].to_list() == ["alice"]
+    at.get("download_button")[0]  # present for the auditor
+    assert not at.exception
+
+
+@pytest.mark.parametrize("role", ["leader", "staff", "sysadmin"])
+def test_only_the_auditor_has_the_audit_page(app_url, role):
+    at = signed_in(role).run()
+    with pytest.raises(ValueError):  # the page is not registered for this role
+        at.switch_page("app_pages/audit_log.py")
