@@ -33,6 +33,7 @@ def cockpit_pages() -> list:
         st.Page("app_pages/overview.py", title=tr("nav.overview"), icon=":material/dashboard:",
                 default=True),
         st.Page("app_pages/map.py", title=tr("nav.map"), icon=":material/map:", url_path="map"),
+        st.Page("app_pages/trends.py", title=tr("nav.trends"), icon=":material/trending_up:", url_path="trends"),
         st.Page("app_pages/warnings.py", title=tr("nav.warnings"), icon=":material/notification_important:",
                 url_path="warnings"),
         # more cockpit pages are added here (one line each)

@@ -184,3 +184,54 @@ def map_config():
     from dashboard.maps import load_config
 
     return load_config()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def trend(url: str, data_version: int, start: date, end: date, region: str | None, fields: tuple[str, ...],
+          scope_region: str | None, as_of: date, metric: str, every: str) -> pl.DataFrame:
+    from queries import trends
+
+    return trends.with_last_year(_tables(url, data_version), _filters(start, end, region, fields),
+                                 Scope(scope_region), as_of, metric, every)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def composition(url: str, data_version: int, start: date, end: date, region: str | None, fields: tuple[str, ...],
+                scope_region: str | None, as_of: date, metric: str, by: str, every: str) -> pl.DataFrame:
+    return metrics.breakdown(_tables(url, data_version), _filters(start, end, region, fields),
+                             Scope(scope_region), as_of, metric, by, every)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def region_series(url: str, data_version: int, start: date, end: date, region: str | None, fields: tuple[str, ...],
+                  scope_region: str | None, as_of: date, metric: str, every: str, per10k: bool) -> pl.DataFrame:
+    from queries import trends
+
+    return trends.by_child(_tables(url, data_version), _filters(start, end, region, fields),
+                           Scope(scope_region), as_of, metric, every, per10k)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def funnel(url: str, data_version: int, start: date, end: date, region: str | None, fields: tuple[str, ...],
+           scope_region: str | None, as_of: date) -> pl.DataFrame:
+    from queries import trends
+
+    return trends.funnel(_tables(url, data_version), _filters(start, end, region, fields), Scope(scope_region), as_of)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def handling(url: str, data_version: int, start: date, end: date, region: str | None, fields: tuple[str, ...],
+             scope_region: str | None, as_of: date) -> dict:
+    from queries import trends
+
+    return trends.handling_times(_tables(url, data_version), _filters(start, end, region, fields),
+                                 Scope(scope_region), as_of)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def anomalies(url: str, data_version: int, start: date, end: date, region: str | None, fields: tuple[str, ...],
+              scope_region: str | None, as_of: date, metric: str) -> pl.DataFrame:
+    from queries import trends
+
+    return trends.anomalies(_tables(url, data_version), _filters(start, end, region, fields), Scope(scope_region),
+                            as_of, trends.load_anomaly_config(), metric)

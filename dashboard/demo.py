@@ -257,8 +257,8 @@ def _cases(rng, regions, names, cal, scale, end, planted) -> pl.DataFrame:
         d = after + rng.integers(lo, hi, n).astype("timedelta64[D]")
         return d, closed & (rng.random(n) < p) & (d <= end64)
 
-    exposed_d, exposed = link(0.4, 3, 40, closed_d)
-    reflect_d, reflect = link(0.7, 7, 45, closed_d)
+    exposed_d, exposed = link(0.8, 3, 40, closed_d)
+    reflect_d, reflect = link(0.9, 7, 45, closed_d)
     revisit_d, revisit = link(0.85, 30, 120, closed_d)
     feedback_d, feedback = link(0.95, 5, 40, revisit_d)
     feedback &= revisit

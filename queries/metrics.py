@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -261,28 +261,78 @@ def months_between(start: date, end: date) -> list[date]:
     return out
 
 
-def monthly(tables: Tables, filters: Filters, scope: Scope, as_of: date,
-            metric_keys: Sequence[str] = tuple(METRICS)) -> pl.DataFrame:
-    """Each metric per calendar month of the period ("month" = first day), months with no
-    records as 0. Stocks are measured at each month's end (or as_of, if earlier)."""
-    months = months_between(filters.start, filters.end)
-    skeleton = pl.DataFrame({KEY: months}, schema={KEY: pl.Date})
+EVERY_MONTHS = {"1mo": 1, "3mo": 3, "1y": 12}
+
+
+def buckets(start: date, end: date, every: str = "1mo") -> list[date]:
+    """First days of the calendar months, quarters or years that the period touches."""
+    step = EVERY_MONTHS[every]
+    first = start.replace(day=1)
+    first = first.replace(month=(first.month - 1) // step * step + 1) if step > 1 else first
+    out = []
+    while first <= end:
+        out.append(first)
+        first = flt.add_months(first, step)
+    return out
+
+
+def series(tables: Tables, filters: Filters, scope: Scope, as_of: date,
+           metric_keys: Sequence[str] = tuple(METRICS), every: str = "1mo") -> pl.DataFrame:
+    """Each metric per calendar month, quarter or year of the period ("period" = its first
+    day), empty buckets as 0. Rates are recomputed from the bucket's own sums, never averaged;
+    stocks are measured at each bucket's end (or as_of, if earlier)."""
+    starts = buckets(filters.start, filters.end, every)
+    skeleton = pl.DataFrame({KEY: starts}, schema={KEY: pl.Date})
     flow_parts = [p for p in _parts_for(metric_keys) if p.date_col is not None]
     stock_parts = [p for p in _parts_for(metric_keys) if p.date_col is None]
     frames = [_part_frame(tables, p, filters, scope, as_of,
-                          lambda part: pl.col(part.date_col).dt.truncate("1mo")) for p in flow_parts]
+                          lambda part: pl.col(part.date_col).dt.truncate(every)) for p in flow_parts]
     out = skeleton
     for part, frame in zip(flow_parts, pl.collect_all(frames)):
         out = out.join(frame, on=KEY, how="left")
     for part in stock_parts:
         values = []
-        for m in months:
-            at = min(flt.month_end(m), as_of)
-            lf = flt.apply(getattr(tables, part.table), filters, scope)
+        lf = flt.apply(getattr(tables, part.table), filters, scope)
+        for b in starts:
+            at = min(flt.add_months(b, EVERY_MONTHS[every]) - timedelta(days=1), as_of)
             values.append(lf.select(part.value(at).cast(pl.Float64).sum()).collect().item())
         out = out.with_columns(pl.Series(part.name, values, dtype=pl.Float64))
     out = out.with_columns([pl.col(p.name).fill_null(0) for p in (*flow_parts, *stock_parts)])
-    return _finish(out, metric_keys).rename({KEY: "month"})
+    return _finish(out, metric_keys).rename({KEY: "period"})
+
+
+def monthly(tables: Tables, filters: Filters, scope: Scope, as_of: date,
+            metric_keys: Sequence[str] = tuple(METRICS)) -> pl.DataFrame:
+    """Each metric per calendar month of the period ("month" = first day)."""
+    return series(tables, filters, scope, as_of, metric_keys, "1mo").rename({"period": "month"})
+
+
+def breakdown(tables: Tables, filters: Filters, scope: Scope, as_of: date, metric: str, by: str,
+              every: str = "1mo") -> pl.DataFrame:
+    """One flow metric per bucket and category (field, source or channel): the stacked
+    composition charts. Only metrics whose parts all live in tables carrying `by` qualify."""
+    m = METRICS[metric]
+    parts = _parts_for([metric])
+    if m.is_stock or any(by not in getattr(tables, p.table).columns for p in parts):
+        raise ValueError(f"{metric} cannot be broken down by {by}")
+    frames = []
+    for p in parts:
+        lf = flt.apply(getattr(tables, p.table), filters, scope).filter(
+            flt.in_period(p.date_col, filters.start, filters.end))
+        frames.append(lf.group_by(pl.col(p.date_col).dt.truncate(every).alias("period"),
+                                  pl.col(by).fill_null("未填写").alias("category"))
+                      .agg(p.value(as_of).cast(pl.Float64).sum().alias(p.name)))
+    out = frames[0].collect()
+    for frame in frames[1:]:
+        out = out.join(frame.collect(), on=["period", "category"], how="full", coalesce=True)
+    out = out.with_columns([pl.col(p.name).fill_null(0) for p in parts])
+    grid = pl.DataFrame({"period": buckets(filters.start, filters.end, every)}, schema={"period": pl.Date}).join(
+        out.select("category").unique(), how="cross")
+    full = grid.join(out, on=["period", "category"], how="left").with_columns(
+        [pl.col(p.name).fill_null(0) for p in parts])
+    finished = _finish(full.rename({"period": KEY}), [metric])
+    return finished.rename({KEY: "period"}).with_columns(full["category"]).select(
+        "period", "category", metric).sort("period", "category")
 
 
 def last_months(end: date, n: int = 12) -> tuple[date, date]:

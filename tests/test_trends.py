@@ -1,0 +1,178 @@
+"""Trends: series at each granularity, 同比 across a leap February, composition, the funnel,
+handling times, anomalies (one spike found, a flat series quiet), and the page's controls."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from dashboard import charts_trends as ct
+from queries import metrics, store, trends
+from queries.filters import Filters, Scope
+from queries.schema import Tables
+from tests import fixtures as fx
+from tests.apptest import signed_in
+
+D = date
+
+
+def test_quarterly_series_sums_months_and_recomputes_rates():
+    t = fx.tables()
+    q = metrics.series(t, Filters(D(2024, 1, 1), D(2024, 6, 30)), Scope(), fx.AS_OF,
+                       ["cases_filed", "closure_rate"], "3mo")
+    # Q1: c1, c2, c3 filed; complaints q1–q5 received, q1, q2, q5 closed by 31 Mar -> 3/5.
+    assert q.to_dicts() == [{"period": D(2024, 1, 1), "cases_filed": 3, "closure_rate": 0.6},
+                            {"period": D(2024, 4, 1), "cases_filed": 0, "closure_rate": None}]
+
+
+def test_yearly_series_has_a_bucket_per_year_with_zeros():
+    y = metrics.series(fx.tables(), Filters(D(2022, 1, 1), D(2024, 12, 31)), Scope(), fx.AS_OF, ["cases_filed"], "1y")
+    assert y["cases_filed"].to_list() == [0, 1, 3]
+
+
+def test_year_on_year_of_a_leap_february_compares_with_february_28_days():
+    t = Tables.from_dicts(cases={"case_id": ["a", "b", "c"], "region_code": [fx.V_A1a] * 3,
+                                 "filed_on": [D(2024, 2, 29), D(2023, 2, 28), D(2023, 3, 1)]},
+                          regions=fx.REGIONS)
+    got = trends.with_last_year(t, Filters(D(2024, 2, 1), D(2024, 2, 29)), Scope(), D(2024, 2, 29), "cases_filed")
+    assert got.select("period", "value", "last_year", "yoy_change").rows() == [(D(2024, 2, 1), 1, 1, 0.0)]
+
+
+def test_month_on_month_change_is_against_the_previous_bucket():
+    got = trends.with_last_year(fx.tables(), Filters(D(2024, 1, 1), D(2024, 3, 31)), Scope(), fx.AS_OF,
+                                "complaints_received")
+    assert got["value"].to_list() == [0, 1, 4]
+    assert got["prev_change"].to_list() == [None, None, 3.0]  # from 0 no ratio; 1 -> 4 is +300 %
+
+
+def test_composition_by_field_adds_up_to_the_series():
+    t = fx.tables()
+    f = Filters(D(2024, 1, 1), D(2024, 3, 31))
+    comp = metrics.breakdown(t, f, Scope(), fx.AS_OF, "cases_filed", "field")
+    total = comp.group_by("period").agg(pl.col("cases_filed").sum()).sort("period")
+    assert total["cases_filed"].to_list() == metrics.monthly(t, f, Scope(), fx.AS_OF, ["cases_filed"])["cases_filed"].to_list()
+    march = dict(comp.filter(pl.col("period") == D(2024, 3, 1)).select("category", "cases_filed").iter_rows())
+    assert march == {"集体三资": 1, "惠民惠农": 1}
+
+
+def test_breakdown_refuses_a_column_the_table_lacks():
+    with pytest.raises(ValueError):
+        metrics.breakdown(fx.tables(), Filters(*fx.MARCH), Scope(), fx.AS_OF, "rectifications_total", "channel")
+
+
+def test_funnel_counts_cases_through_each_link_in_order():
+    t = Tables.from_dicts(regions=fx.REGIONS, cases={
+        "case_id": ["a", "b", "c", "d"], "region_code": [fx.V_A1a, fx.V_A1b, fx.V_B1a, fx.V_A1a],
+        "filed_on": [D(2024, 1, 1)] * 4, "closed_on": [D(2024, 3, 1), D(2024, 3, 2), D(2024, 3, 3), D(2024, 2, 1)],
+        "exposed_on": [D(2024, 3, 5), D(2024, 3, 5), None, D(2024, 2, 5)],
+        "reflection_on": [D(2024, 3, 6), None, D(2024, 3, 6), D(2024, 2, 6)],
+        "revisit_on": [D(2024, 3, 20), None, None, None], "feedback_on": [D(2024, 4, 9), None, None, None]})
+    got = trends.funnel(t, Filters(*fx.MARCH), Scope(), fx.AS_OF)
+    total = got.filter(pl.col("district_code") == "__all__").sort("step")
+    # a, b, c closed in March (d in February); exposed a, b; then reflection only a; revisit a;
+    # a's feedback comes after as_of.
+    assert total["count"].to_list() == [3, 2, 1, 1, 0]
+    assert total["stall"].to_list()[1] == pytest.approx(1 / 3)
+    by_district = got.filter((pl.col("step") == 0) & (pl.col("district_code") != "__all__"))
+    assert dict(by_district.select("district", "count").iter_rows()) == {"甲区": 2, "乙区": 1}
+
+
+def test_handling_times_are_days_used_and_allowed():
+    got = trends.handling_times(fx.tables(), Filters(*fx.MARCH), Scope(), fx.AS_OF)
+    comp = got["complaints"].sort("days")
+    assert comp.select("days", "limit").rows() == [(9, 14), (20, 15)]  # q1, q2 (q4 closes after as_of)
+    rect = got["rectifications"].sort("days")
+    assert rect.select("days", "limit").rows() == [(19, 30), (304, 213)]  # r1, r3
+
+
+CFG = trends.AnomalyConfig(threshold=3.5, min_count=5, min_ratio=1.5, history_months=12)
+
+
+def test_flat_series_raises_no_alarm():
+    assert all(f is None for f in trends.robust_flags([10.0] * 24, CFG))
+
+
+def test_noisy_series_without_a_spike_raises_no_alarm():
+    values = [10, 12, 9, 11, 10, 13, 8, 11, 10, 12, 9, 11, 10, 12, 11, 9, 13, 10]
+    assert all(f is None for f in trends.robust_flags([float(v) for v in values], CFG))
+
+
+def test_one_planted_spike_is_found_and_only_it():
+    values = [10.0, 12, 9, 11, 10, 13, 8, 11, 10, 12, 9, 11, 34, 11, 10]
+    flags = trends.robust_flags(values, CFG)
+    assert [i for i, f in enumerate(flags) if f] == [12]
+    ratio, z = flags[12]
+    assert ratio == pytest.approx(34 / 10.5) and z > 3.5
+
+
+def test_demo_field_jump_is_found():
+    from dashboard.demo import generate
+
+    end = D(2025, 12, 31)
+    d = generate(scale=1, seed=7, end=end)
+    q = d.planted.jump_quarter_start
+    f = Filters(q, end)
+    found = trends.anomalies(d.tables, f, Scope(), end, CFG)
+    city = found.filter((pl.col("code") == "990100000000") & (pl.col("category") == d.planted.jump_field))
+    assert city.height >= 1 and city["month"].min() >= q
+
+
+def test_month_labels_read_chinese_and_english():
+    assert ct.period_label(D(2025, 3, 1), "1mo", "zh") == "2025年3月"
+    assert ct.period_label(D(2025, 4, 1), "3mo", "zh") == "2025年第2季度"
+    assert ct.period_label(D(2025, 3, 1), "1mo", "en") == "Mar 2025"
+
+
+def test_field_colours_are_fixed_across_charts():
+    df = pl.DataFrame({"period": [D(2024, 3, 1)] * 2, "category": ["惠民惠农", "集体三资"], "cases_filed": [1, 2]})
+    fig = ct.composition(df, "cases_filed", "1mo", "zh", "立案数")
+    assert {t.name: t.marker.color for t in fig.data} == {"集体三资": "#0072B2", "惠民惠农": "#E69F00"}
+
+
+# --- the page -------------------------------------------------------------------------------
+
+@pytest.fixture()
+def page(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/t.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    at = signed_in("leader", params={"period": "自定义", "range": ["2024-01-01", "2024-03-31"], "as_of": "2024-03-31"})
+    at.run()
+    at.switch_page("app_pages/trends.py").run()
+    return at
+
+
+def _fig(at, key):
+    for chart in at.get("plotly_chart"):
+        if chart.proto.id.endswith(key) or key in chart.proto.id:
+            return json.loads(chart.proto.spec)
+    raise KeyError(key)
+
+
+def test_page_draws_the_monthly_series_with_last_year(page):
+    bars = _fig(page, "trend_chart")["data"][0]
+    assert bars["x"] == ["2024年1月", "2024年2月", "2024年3月"] and bars["y"] == [0, 1, 2]
+    assert _fig(page, "trend_chart")["data"][1]["y"] == [0, 0, 1]  # c4 in March 2023
+
+
+def test_switching_the_metric_changes_the_bars(page):
+    page.selectbox(key="trend_metric").set_value("complaints_received").run()
+    assert _fig(page, "trend_chart")["data"][0]["y"] == [0, 1, 4]
+
+
+def test_switching_to_quarters_regroups(page):
+    page.button_group(key="trend_every").set_value("3mo").run()
+    bars = _fig(page, "trend_chart")["data"][0]
+    assert bars["x"] == ["2024年第1季度"] and bars["y"] == [3]
+
+
+def test_switching_the_breakdown_changes_the_stack(page):
+    page.selectbox(key="trend_metric").set_value("complaints_received").run()
+    names = {t["name"] for t in _fig(page, "trend_composition_chart")["data"]}
+    assert names == {"集体三资", "惠民惠农"}
+    page.button_group(key="trend_by").set_value("channel").run()
+    names = {t["name"] for t in _fig(page, "trend_composition_chart")["data"]}
+    assert names == {"来信", "电话", "网络", "12388", "来访"}
