@@ -28,6 +28,19 @@ with st.sidebar:
 
 
 
+def detail_pages(can_import: bool) -> list:
+    pages = [
+        st.Page("app_pages/cases.py", title=tr("nav.cases"), icon=":material/gavel:", url_path="cases"),
+        st.Page("app_pages/complaints.py", title=tr("nav.complaints"), icon=":material/mail:", url_path="complaints"),
+        st.Page("app_pages/rectifications.py", title=tr("nav.rectifications"), icon=":material/task_alt:",
+                url_path="rectifications"),
+    ]
+    if can_import:
+        pages.append(st.Page("app_pages/data_admin.py", title=tr("nav.data"), icon=":material/upload_file:",
+                             url_path="data"))
+    return pages
+
+
 def cockpit_pages() -> list:
     return [
         st.Page("app_pages/overview.py", title=tr("nav.overview"), icon=":material/dashboard:",
@@ -43,7 +56,7 @@ def cockpit_pages() -> list:
 account = auth.current(url)
 if account is None:
     # Register the pages (hidden) so a deep link keeps its page through the sign-in.
-    st.navigation(cockpit_pages(), position="hidden")
+    st.navigation(cockpit_pages() + detail_pages(True), position="hidden")
     auth.sign_in_page(url, dict(zip(tables.regions["code"], tables.regions["name"])))
     st.stop()
 
@@ -58,6 +71,7 @@ pages: dict[str, list] = {}
 if account.can("browse"):
     st.session_state["view"] = filterbar.render(url, tables, account.region_code)
     pages[tr("nav.section.cockpit")] = cockpit_pages()
+    pages[tr("nav.section.details")] = detail_pages(account.can("import"))
 admin = []
 if account.can("manage_accounts"):
     admin.append(st.Page("app_pages/accounts.py", title=tr("nav.accounts"), icon=":material/manage_accounts:",

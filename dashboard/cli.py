@@ -165,6 +165,33 @@ def cmd_import_geo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Check every file whole, then write all of it in one transaction, or nothing."""
+    import getpass
+    from pathlib import Path
+
+    from queries import audit, ingest
+
+    store.init_schema(args.db)
+    for p in args.files:
+        if not Path(p).is_file():
+            raise CliError(f"文件不存在：{p}")
+    result = ingest.read_paths(args.files, store.load_tables(args.db).regions)
+    names = ", ".join(Path(p).name for p in args.files)
+    who = f"cli:{getpass.getuser()}"
+    if not result.ok:
+        for problem in result.problems:
+            print(problem.line(), file=sys.stderr)
+        audit.record(store.engine_for(args.db), event="import", account=who, target=names,
+                     outcome="failure", detail={"problems": len(result.problems)})
+        raise CliError(f"发现 {len(result.problems)} 处问题（行 · 列 · 值 · 问题 见上），未写入任何数据")
+    counts = store.upsert(args.db, result.frames)
+    audit.record(store.engine_for(args.db), event="import", account=who, target=names, outcome="success",
+                 rows=sum(counts.values()), detail=counts)
+    print("已导入：" + " · ".join(f"{ingest.table_label(t)} {n:,} 行" for t, n in counts.items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m dashboard", description="基层监督驾驶舱 命令行")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -196,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     geo_cmd.add_argument("file")
     geo_cmd.add_argument("--db", default=store.resolve_url())
     geo_cmd.set_defaults(func=cmd_import_geo)
+
+    imp = sub.add_parser("import", help="导入台账（.xlsx / .csv；先整体校验，有问题则不写入）")
+    imp.add_argument("files", nargs="+")
+    imp.add_argument("--db", default=store.resolve_url())
+    imp.set_defaults(func=cmd_import)
     return parser
 
 

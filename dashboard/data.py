@@ -235,3 +235,12 @@ def anomalies(url: str, data_version: int, start: date, end: date, region: str |
 
     return trends.anomalies(_tables(url, data_version), _filters(start, end, region, fields), Scope(scope_region),
                             as_of, trends.load_anomaly_config(), metric)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def detail(url: str, data_version: int, start: date, end: date, region: str | None, fields: tuple[str, ...],
+           scope_region: str | None, as_of: date, table: str, search: str, open_only: bool) -> pl.DataFrame:
+    from queries import details
+
+    return details.detail(_tables(url, data_version), table, _filters(start, end, region, fields),
+                          Scope(scope_region), as_of, search, open_only)

@@ -82,3 +82,21 @@ def path(regions: pl.DataFrame, code: str) -> list[dict]:
 def name_of(regions: pl.DataFrame, code: str) -> str:
     hit = regions.filter(pl.col("code") == code)["name"]
     return hit[0] if hit.len() else code
+
+
+# (offset, length) of the code digits that identify each level, and the prefix that names it.
+_LEVEL_DIGITS = {"district": (4, 2, 6), "township": (6, 3, 9), "village": (9, 3, 12)}
+
+
+def with_region_path(df: pl.LazyFrame, regions: pl.DataFrame) -> pl.LazyFrame:
+    """District / township / village names for each row's region (null below its own level)."""
+    names = regions.lazy().select("code", "name")
+    out = df
+    for level, (offset, length, prefix) in _LEVEL_DIGITS.items():
+        key = f"_{level}"
+        present = pl.col("region_code").str.slice(offset, length) != "0" * length
+        out = (out.with_columns(pl.col("region_code").str.slice(0, prefix).str.pad_end(12, "0").alias(key))
+               .join(names.rename({"code": key, "name": level}), on=key, how="left")
+               .with_columns(pl.when(present).then(pl.col(level)).otherwise(None).alias(level))
+               .drop(key))
+    return out

@@ -135,17 +135,32 @@ def _read_table(url: str, table: str) -> pl.DataFrame:
     cols = ", ".join(name for name, _, _ in COLUMNS[table])
     query = f"SELECT {cols} FROM {table}"  # table/column names come from schema.py, not input
     if is_sqlite(url):
-        # ADBC's SQLite driver infers a column's type from its first batch of rows and fails
-        # when a column starts with NULLs; connectorx reads the declared column types instead.
-        path = Path(_sqlite_path(url)).resolve()
-        df = pl.read_database_uri(query, f"sqlite://{path}", engine="connectorx")
-        return conform(table, df)
+        return _read_sqlite(url, table, query)
     import adbc_driver_postgresql.dbapi as pg
 
     with pg.connect(adbc_uri(url)) as conn, conn.cursor() as cur:
         cur.execute(query)
         arrow = cur.fetch_arrow_table()
     return conform(table, pl.from_arrow(arrow))
+
+
+def _read_sqlite(url: str, table: str, query: str) -> pl.DataFrame:
+    """SQLite is read through Python's own sqlite3, the same library SQLAlchemy writes with.
+
+    Drivers that bundle their own SQLite (ADBC, connectorx) were faster, but two SQLite copies
+    in one process do not share WAL locks: they read stale data after a write in the same
+    process, and SQLite warns such setups can corrupt the file."""
+    import sqlite3
+
+    raw_schema = {n: (pl.String if d == pl.Date else pl.Int64 if d == pl.Boolean else d)
+                  for n, d in polars_schema(table).items()}
+    con = sqlite3.connect(_sqlite_path(url))
+    try:
+        rows = con.execute(query).fetchall()
+    finally:
+        con.close()
+    df = pl.DataFrame(rows, schema=raw_schema, orient="row") if rows else pl.DataFrame(schema=raw_schema)
+    return conform(table, df)
 
 
 def load_tables(url: str) -> Tables:

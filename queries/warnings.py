@@ -18,6 +18,7 @@ import polars as pl
 from queries import filters as flt
 from queries.filters import Filters, Scope
 from queries.metrics import PARTS
+from queries.regions import with_region_path
 from queries.schema import Tables
 from queries.warnings_config import WarningConfig
 
@@ -226,24 +227,6 @@ COMPLAINT_RULES: dict[str, Callable] = {"C1": rule_c1, "C2": rule_c2, "C3": rule
 CASE_RULES: dict[str, Callable] = {"K1": rule_k1, "K2": rule_k2}
 
 
-# (offset, length) of the code digits that identify each level, and the prefix that names it.
-_LEVEL_DIGITS = {"district": (4, 2, 6), "township": (6, 3, 9), "village": (9, 3, 12)}
-
-
-def _with_region_path(df: pl.LazyFrame, regions: pl.DataFrame) -> pl.LazyFrame:
-    """District / township / village names for each row's region (null below its own level)."""
-    names = regions.lazy().select("code", "name")
-    out = df
-    for level, (offset, length, prefix) in _LEVEL_DIGITS.items():
-        key = f"_{level}"
-        present = pl.col("region_code").str.slice(offset, length) != "0" * length
-        out = (out.with_columns(pl.col("region_code").str.slice(0, prefix).str.pad_end(12, "0").alias(key))
-               .join(names.rename({"code": key, "name": level}), on=key, how="left")
-               .with_columns(pl.when(present).then(pl.col(level)).otherwise(None).alias(level))
-               .drop(key))
-    return out
-
-
 def evaluate(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig,
              rules: tuple[str, ...] | None = None) -> pl.DataFrame:
     """All warnings at as_of within the scope and region filter, most severe first."""
@@ -264,7 +247,7 @@ def evaluate(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: W
         parts.append(rule_p1(tables, cases, comp, rect, as_of))
     if not parts:
         return pl.DataFrame(schema={**SCHEMA, "district": pl.String, "township": pl.String, "village": pl.String})
-    out = _with_region_path(pl.concat(parts, how="vertical"), tables.regions)
+    out = with_region_path(pl.concat(parts, how="vertical"), tables.regions)
     return (out.with_columns(pl.col("level").replace_strict(LEVEL_ORDER, return_dtype=pl.Int8).alias("_sev"))
             .sort(["_sev", "days", "record_id"], descending=[False, True, False], nulls_last=True)
             .drop("_sev")

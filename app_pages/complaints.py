@@ -1,0 +1,11 @@
+"""信访举报明细 (complaints) table: search, columns, pages, row history, export."""
+import streamlit as st
+
+from dashboard import components_details, filterbar
+from dashboard.ui import tr
+
+view: filterbar.View = st.session_state["view"]
+
+st.title(tr("details.title.complaints"))
+st.caption(filterbar.caption(view))
+components_details.detail_page(view, "complaints")

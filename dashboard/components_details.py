@@ -1,0 +1,118 @@
+"""Detail pages: search, column chooser, paging (only the current page goes to the browser),
+row detail with history, and exports that ask for a purpose and are audited."""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import polars as pl
+import streamlit as st
+
+from dashboard import components_warnings, data, export
+from dashboard.filterbar import View
+from dashboard.ui import tr
+from queries import audit, store
+from queries.accounts import Account
+from queries.ingest import table_label
+
+RECORD_TYPE = {"cases": "case", "complaints": "complaint", "rectifications": "rectification"}
+ID_COL = {"cases": "case_id", "complaints": "complaint_id", "rectifications": "item_id"}
+PERSON_COLS = {"responsible_person"}
+
+
+def _config(table: str, columns: list[str]) -> dict:
+    cfg = {}
+    for c, text in zip(columns, export.headers(table, columns)):
+        if c.endswith("_on"):
+            cfg[c] = st.column_config.DateColumn(text, format="YYYY-MM-DD")
+        elif c == "progress_pct":
+            cfg[c] = st.column_config.ProgressColumn(text, format="%.0f%%", min_value=0, max_value=100)
+        elif c in export.MONEY:
+            cfg[c] = st.column_config.NumberColumn(text, format="%.2f 万元")
+        else:
+            cfg[c] = st.column_config.Column(text)
+    return cfg
+
+
+def detail_page(view: View, table: str) -> None:
+    account: Account = st.session_state["account"]
+    c1, c2 = st.columns([3, 1])
+    search = c1.text_input(tr("details.search"), key=f"{table}_search")
+    open_only = c2.toggle(tr("details.open_only"), key=f"{table}_open_only")
+    df = data.detail(*view.args(), table, search, open_only)
+    if not account.can("see_persons"):
+        df = df.drop([c for c in df.columns if c in PERSON_COLS])
+    all_cols = df.columns
+    labels = dict(zip(all_cols, export.headers(table, all_cols)))
+    with st.popover(tr("details.columns"), icon=":material/view_column:"):
+        shown = st.multiselect(tr("details.columns"), all_cols, default=all_cols, key=f"{table}_columns",
+                               format_func=lambda c: labels.get(c, c), label_visibility="collapsed")
+    if df.is_empty():
+        st.info(f"{tr('empty.period')}。{tr('empty.hint')}")
+        return
+    p1, p2, p3 = st.columns([1, 1, 3])
+    size = p1.selectbox(tr("details.page_size"), (50, 100, 500), key=f"{table}_page_size")
+    pages = max(1, math.ceil(df.height / size))
+    page = int(p2.number_input(tr("details.page"), min_value=1, max_value=pages, value=1, step=1,
+                               key=f"{table}_page"))
+    p3.caption(tr("details.count", n=f"{df.height:,}", page=page, pages=pages))
+    cols = [c for c in all_cols if c in shown] or [ID_COL[table]]
+    page_rows = df.slice((page - 1) * size, size)
+    view_rows = page_rows.select(cols).with_columns(
+        [pl.col(c).fill_null("—") for c in cols if c in ("district", "township", "village")])
+    event = st.dataframe(view_rows, hide_index=True, column_config=_config(table, cols),
+                         key=f"{table}_table", on_select="rerun", selection_mode="single-row", height=460)
+    picked = event.selection.rows if event is not None else []
+    if picked:
+        record_id = page_rows[ID_COL[table]][picked[0]]
+        components_warnings.detail(view, RECORD_TYPE[table], record_id)
+    else:
+        st.caption(tr("details.select_hint"))
+    if account.can("export"):
+        export_panel(view, account, table, df.select(cols), search, open_only)
+
+
+def export_panel(view: View, account: Account, table: str, frame: pl.DataFrame, search: str,
+                 open_only: bool) -> None:
+    """Exports are built only on request (large tables), after a purpose is given; the
+    download itself is what gets audited."""
+    st.subheader(tr("details.export_header"))
+    purpose = st.text_input(tr("details.purpose"), key=f"{table}_purpose")
+    if st.button(tr("details.prepare"), key=f"{table}_prepare", icon=":material/description:"):
+        if not purpose.strip():
+            st.warning(tr("details.need_purpose"))
+        else:
+            stamp = f"{account.display_name}（{account.username}） {datetime.now():%Y-%m-%d %H:%M}"
+            notes = [("台账", lh_table_label(table)), ("统计期间", f"{view.start} 至 {view.end}"),
+                     ("区域", view.region_name), ("管辖范围", view.scope_region or "全部"),
+                     ("领域", "、".join(view.fields) or "全部"), ("搜索", search or "—"),
+                     ("仅未办结", "是" if open_only else "否"), ("截至日期", view.as_of.isoformat()),
+                     ("导出事由", purpose.strip()), ("导出时间", f"{datetime.now():%Y-%m-%d %H:%M:%S}"),
+                     ("导出账户", f"{account.display_name}（{account.username}）"), ("行数", f"{frame.height:,}")]
+            with st.spinner(tr("details.preparing")):
+                st.session_state[f"{table}_export"] = {
+                    "xlsx": export.to_xlsx(frame, table, notes, stamp), "csv": export.to_csv(frame, table),
+                    "rows": frame.height, "purpose": purpose.strip(),
+                    "filters": {"start": view.start.isoformat(), "end": view.end.isoformat(), "region": view.region,
+                                "fields": list(view.fields), "search": search, "open_only": open_only}}
+    ready = st.session_state.get(f"{table}_export")
+    if not ready:
+        return
+
+    def _logged(fmt: str) -> None:
+        audit.record(store.engine_for(view.url), event="export", account=account.username, target=table,
+                     rows=ready["rows"], outcome="success",
+                     detail={"format": fmt, "purpose": ready["purpose"], "filters": ready["filters"]})
+
+    c1, c2 = st.columns(2)
+    stem = f"{lh_table_label(table)}_{view.as_of:%Y%m%d}"
+    c1.download_button(tr("details.download_xlsx"), ready["xlsx"], file_name=f"{stem}.xlsx", key=f"{table}_dl_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click=_logged, args=("xlsx",), icon=":material/download:")
+    c2.download_button(tr("details.download_csv"), ready["csv"], file_name=f"{stem}.csv", key=f"{table}_dl_csv",
+                       mime="text/csv", on_click=_logged, args=("csv",), icon=":material/download:")
+
+
+def lh_table_label(table: str) -> str:
+    return table_label(table)
+
