@@ -291,3 +291,27 @@ def test_data_page_is_for_staff_only(app):
     at = signed_in("leader").run()
     with pytest.raises(ValueError):
         at.switch_page("app_pages/data_admin.py")
+
+
+def test_upload_preview_confirm_writes_the_ledger(app):
+    at = signed_in("staff").run()
+    at.switch_page("app_pages/data_admin.py").run()
+    at.file_uploader(key="data_upload").upload("2024年案件.xlsx", xlsx(MESSY_CASES)).run()
+    assert any("校验通过" in s.value for s in at.success)
+    assert at.dataframe[0].value.shape[0] == 1  # one ledger sheet found
+    assert store.load_tables(app).cases.height == 4  # nothing written before confirming
+    at.button(key="data_confirm").click().run()
+    assert store.load_tables(app).cases.height == 7
+    rows = audit.read(store.engine_for(app))
+    assert rows.select("event", "outcome", "rows").rows() == [("import", "success", 3)]
+
+
+def test_upload_with_problems_lists_them_and_writes_nothing(app):
+    at = signed_in("staff").run()
+    at.switch_page("app_pages/data_admin.py").run()
+    at.file_uploader(key="data_upload").upload("案件.xlsx", BAD["bad_date"][0]).run()
+    assert at.error and "未写入任何数据" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert problems.iloc[0].tolist()[1:] == [2, "立案日期", "2024-13-45", "日期无法识别"]
+    assert not [b for b in at.button if b.key == "data_confirm"]
+    assert store.load_tables(app).cases.height == 4
