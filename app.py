@@ -49,6 +49,7 @@ def cockpit_pages() -> list:
         st.Page("app_pages/trends.py", title=tr("nav.trends"), icon=":material/trending_up:", url_path="trends"),
         st.Page("app_pages/warnings.py", title=tr("nav.warnings"), icon=":material/notification_important:",
                 url_path="warnings"),
+        st.Page("app_pages/briefing.py", title=tr("nav.briefing"), icon=":material/slideshow:", url_path="briefing"),
         # more cockpit pages are added here (one line each)
     ]
 

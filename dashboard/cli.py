@@ -185,10 +185,41 @@ def cmd_import(args: argparse.Namespace) -> int:
         audit.record(store.engine_for(args.db), event="import", account=who, target=names,
                      outcome="failure", detail={"problems": len(result.problems)})
         raise CliError(f"发现 {len(result.problems)} 处问题（行 · 列 · 值 · 问题 见上），未写入任何数据")
-    counts = store.upsert(args.db, result.frames)
+    from tqdm import tqdm
+
+    with tqdm(total=sum(f.height for f in result.frames.values()), desc="写入", unit="行",
+              disable=sum(f.height for f in result.frames.values()) < 50_000) as bar:
+        counts = store.upsert(args.db, result.frames, progress=lambda done, _: bar.update(done - bar.n))
     audit.record(store.engine_for(args.db), event="import", account=who, target=names, outcome="success",
                  rows=sum(counts.values()), detail=counts)
     print("已导入：" + " · ".join(f"{ingest.table_label(t)} {n:,} 行" for t, n in counts.items()))
+    return 0
+
+
+def cmd_briefing(args: argparse.Namespace) -> int:
+    """The meeting deck for a scheduled job: the same slides as the 汇报 page."""
+    from pathlib import Path
+
+    from dashboard import briefing
+    from queries.regions import name_of, root_code
+
+    url = _open(args.db)
+    as_of = args.as_of
+    start = args.from_ or as_of.replace(month=1, day=1)
+    end = args.to or as_of
+    if start > end:
+        raise CliError(f"--from {start} 晚于 --to {end}")
+    if not args.out.lower().endswith(".pptx"):
+        raise CliError(f"--out 应为 .pptx 文件：{args.out}")
+    region = _region(url, args.region)
+    tables = _tables(url)
+    name = name_of(tables.regions, region or root_code(tables.regions))
+    deck = briefing.slides(tables, Filters(start, end, region=region), Scope(), as_of, _config(), name)
+    out = Path(args.out)
+    tmp = out.with_suffix(".pptx.part")
+    tmp.write_bytes(briefing.to_pptx(deck, "命令行"))
+    tmp.replace(out)  # never a half-written deck under the real name
+    print(f"已生成 {out}（{len(deck.slides)} 页）")
     return 0
 
 
@@ -228,6 +259,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+")
     imp.add_argument("--db", default=store.resolve_url())
     imp.set_defaults(func=cmd_import)
+
+    brief = sub.add_parser("briefing", help="生成汇报用 PowerPoint（可编辑的原生图表与表格）")
+    brief.add_argument("--db", default=store.resolve_url())
+    brief.add_argument("--as-of", dest="as_of", type=_date, required=True)
+    brief.add_argument("--from", dest="from_", type=_date, default=None)
+    brief.add_argument("--to", type=_date, default=None)
+    brief.add_argument("--region", default=None)
+    brief.add_argument("--out", required=True)
+    brief.set_defaults(func=cmd_briefing)
     return parser
 
 

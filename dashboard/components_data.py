@@ -39,8 +39,8 @@ def import_panel(url: str, account: Account) -> None:
             st.dataframe(frame.head(20), hide_index=True, key=f"data_preview_{table}")
     if st.button(tr("data.confirm"), type="primary", key="data_confirm"):
         bar = st.progress(0.0, text=tr("data.writing"))
-        counts = store.upsert(url, result.frames)
-        bar.progress(1.0, text=tr("data.writing"))
+        counts = store.upsert(url, result.frames,
+                              progress=lambda done, total: bar.progress(done / max(total, 1), text=tr("data.writing")))
         audit.record(store.engine_for(url), event="import", account=account.username, target=names,
                      outcome="success", rows=sum(counts.values()), detail=counts)
         st.success(tr("data.done", counts=" · ".join(f"{ingest.table_label(t)} {n:,}" for t, n in counts.items())))

@@ -154,6 +154,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.event.signin": ("登录", "Sign-in"), "audit.event.signout": ("退出", "Sign-out"),
     "audit.event.export": ("导出", "Export"), "audit.event.import": ("导入", "Import"),
     "audit.event.account": ("账户变更", "Account change"), "audit.event.setting": ("设置变更", "Setting change"),
+    # briefing (汇报)
+    "nav.briefing": ("汇报", "Briefing"),
+    "brief.choose": ("选择并排序幻灯片", "Slides and their order"),
+    "brief.prev": ("上一页", "Previous"), "brief.next": ("下一页", "Next"),
+    "brief.counter": ("第 {i} / {n} 页", "Slide {i} of {n}"),
+    "brief.download": ("下载 PowerPoint（可编辑）", "Download PowerPoint (editable)"),
+    "brief.summary": ("下载一页纸摘要（A4）", "Download one-page summary (A4)"),
+    "brief.generating": ("正在生成汇报材料…", "Generating the deck…"),
+    "brief.fullscreen": ("全屏放映（隐藏侧栏）", "Full screen (hide sidebar)"),
+    "brief.sentences": ("可直接用于书面报告的表述", "Sentences for a written report"),
+    "brief.keys": ("键盘 ← → 翻页", "Keys ← → turn the slides"),
     # --- trends (趋势) ---
     "nav.trends": ("趋势", "Trends"),
     "trend.title": ("趋势与对比", "Trends and comparisons"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -225,11 +225,15 @@ def _bulk_insert(conn: sa.Connection, table: str, df: pl.DataFrame, chunk: int =
         conn.execute(stmt, df.slice(start, chunk).to_dicts())
 
 
-def upsert(url: str, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
+def upsert(url: str, frames: dict[str, pl.DataFrame],
+           progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Insert or update rows by primary key, all tables in one transaction.
 
     Importing the same ledger twice must change nothing, so rows are matched on their ids.
+    `progress(done, total)` is called after each chunk (progress bars on large files).
     """
+    total = sum(df.height for df in frames.values() if df is not None)
+    done = 0
     counts: dict[str, int] = {}
     eng = engine_for(url)
     dialect = eng.dialect.name
@@ -249,6 +253,10 @@ def upsert(url: str, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
             update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in pk}
             stmt = stmt.on_conflict_do_update(index_elements=pk, set_=update)
             for start in range(0, df.height, 20_000):
-                conn.execute(stmt, df.slice(start, 20_000).to_dicts())
+                chunk = df.slice(start, 20_000)
+                conn.execute(stmt, chunk.to_dicts())
+                done += chunk.height
+                if progress:
+                    progress(done, total)
             counts[t] = df.height
     return counts

@@ -27,7 +27,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "Correct-Horse-42"
 MARCH = "period=自定义&range=2024-03-01&range=2024-03-31&as_of=2024-03-31"
-PAGES = ["", "map", "warnings"]  # the overview is the default page, served at "/"
+PAGES = ["", "map", "trends", "warnings", "briefing", "cases", "complaints", "rectifications", "data"]  # the overview is the default page, served at "/"
 
 
 def _free_port() -> int:

@@ -1,0 +1,111 @@
+"""汇报 page: the deck of dashboard.briefing as full-screen slides, with the .pptx download."""
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import briefing, data
+from dashboard.charts import PRIMARY, _base_layout
+from dashboard.filterbar import View
+from dashboard.ui import tr
+from queries import audit, store
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def deck(url: str, data_version: int, start: date, end: date, region: str | None, fields: tuple[str, ...],
+         scope_region: str | None, as_of: date, region_name: str) -> briefing.Deck:
+    from queries.filters import Filters, Scope
+
+    return briefing.slides(data.tables(url), Filters(start, end, region=region, fields=fields),
+                           Scope(scope_region), as_of, data.warning_config(), region_name)
+
+
+def _figure(spec: dict) -> go.Figure:
+    fig = go.Figure()
+    for i, (name, values) in enumerate(spec["series"].items()):
+        if spec["type"] == "line":
+            fig.add_trace(go.Scatter(x=spec["categories"], y=values, name=name, mode="lines+markers",
+                                     line=dict(width=5, color=PRIMARY if i == 0 else "#E69F00")))
+        else:
+            horizontal = spec["type"] == "bar"
+            fig.add_trace(go.Bar(x=values if horizontal else spec["categories"],
+                                 y=spec["categories"] if horizontal else values, name=name,
+                                 orientation="h" if horizontal else "v", marker_color=PRIMARY,
+                                 texttemplate="%{x:,.0f}" if horizontal else "%{y:,.0f}", textposition="outside",
+                                 cliponaxis=False))
+    fig = _base_layout(fig, height=560)
+    fig.update_layout(font=dict(size=24), showlegend=len(spec["series"]) > 1, legend=dict(orientation="h", y=1.1))
+    if spec["type"] == "bar":
+        fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def _fullscreen() -> None:
+    st.html("""<style>
+      [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
+      .block-container { padding-top: 1rem; max-width: 100%; }
+      [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.6rem; line-height: 1.6; }
+      h1 { font-size: 3.2rem !important; } h2 { font-size: 2.6rem !important; }
+    </style>""")
+
+
+def _move(step: int, n: int) -> None:
+    st.session_state["brief_index"] = max(0, min(n - 1, st.session_state.get("brief_index", 0) + step))
+
+
+def show(view: View) -> None:
+    account = st.session_state["account"]
+    d = deck(*view.args(), view.region_name)
+    keys = [s.key for s in d.slides]
+    titles = {s.key: s.title for s in d.slides}
+    with st.expander(tr("brief.choose")):
+        chosen = st.multiselect(tr("brief.choose"), keys, default=keys, key="brief_slides",
+                                format_func=lambda k: titles[k], label_visibility="collapsed")
+        full = st.toggle(tr("brief.fullscreen"), key="brief_full")
+    chosen = chosen or keys
+    if full:
+        _fullscreen()
+    n = len(chosen)
+    i = min(st.session_state.get("brief_index", 0), n - 1)
+    nav = st.container(horizontal=True, vertical_alignment="center")
+    nav.button(tr("brief.prev"), key="brief_prev", shortcut="Left", icon=":material/chevron_left:", disabled=i == 0,
+               on_click=_move, args=(-1, n))
+    nav.button(tr("brief.next"), key="brief_next", shortcut="Right", icon=":material/chevron_right:",
+               disabled=i >= n - 1, on_click=_move, args=(1, n))
+    nav.markdown(f"**{tr('brief.counter', i=i + 1, n=n)}**　{tr('brief.keys')}")
+    slide = next(s for s in d.slides if s.key == chosen[i])
+    with st.container(border=True):
+        if slide.key == "title":
+            st.markdown(f"<div style='padding:12vh 2rem'><h1 style='color:#1f4e79'>{slide.title}</h1>"
+                        f"<p style='font-size:2rem;color:#444'>{slide.message}</p></div>", unsafe_allow_html=True)
+        else:
+            st.header(slide.title, anchor=False)
+            st.markdown(f"<p style='font-size:2rem;color:#c0392b;font-weight:600'>{slide.message}</p>",
+                        unsafe_allow_html=True)
+            if slide.chart:
+                st.plotly_chart(_figure(slide.chart), key=f"brief_chart_{slide.key}", config={"displaylogo": False})
+            elif slide.table is not None:
+                st.dataframe(slide.table, hide_index=True, key=f"brief_table_{slide.key}",
+                             row_height=48, height=min(60 + 48 * slide.table.height, 620))
+            for line in slide.bullets:
+                st.markdown(f"- {line}")
+        st.caption(d.scope_line)
+    if slide.key == "kpis":
+        st.subheader(tr("brief.sentences"))
+        st.code("\n".join([slide.message, *slide.bullets]), language=None)
+    who = f"{account.display_name}（{account.username}）"
+    c1, c2 = st.columns(2)
+    with st.spinner(tr("brief.generating")):
+        pptx = briefing.to_pptx(d, who)
+    def _logged(kind: str) -> None:
+        audit.record(store.engine_for(view.url), event="export", account=account.username, target=f"briefing.{kind}",
+                     outcome="success", rows=n, detail={"region": view.region, "as_of": view.as_of.isoformat()})
+
+    c1.download_button(tr("brief.download"), pptx, file_name=f"汇报_{view.as_of:%Y%m%d}.pptx", key="brief_pptx",
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                       icon=":material/slideshow:", on_click=_logged, args=("pptx",))
+    c2.download_button(tr("brief.summary"), briefing.summary_html(d, who).encode("utf-8"),
+                       file_name=f"摘要_{view.as_of:%Y%m%d}.html", mime="text/html", key="brief_summary",
+                       icon=":material/description:", on_click=_logged, args=("summary",))

@@ -1,0 +1,107 @@
+"""The meeting deck: slides in order, chart data equal to the query layer, scope and as-of on
+the title, Chinese intact, the CLI, the sentences, and the 汇报 page's navigation."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from pptx import Presentation
+
+from dashboard import briefing
+from dashboard.cli import main
+from dashboard.sentences import sentence
+from queries import metrics, store
+from queries.filters import Filters, Scope
+from queries.warnings_config import WarningConfig
+from tests import fixtures as fx
+from tests.apptest import signed_in
+
+Q1 = Filters(date(2024, 1, 1), date(2024, 3, 31))
+
+
+@pytest.fixture(scope="module")
+def deck():
+    return briefing.slides(fx.tables(), Q1, Scope(), fx.AS_OF, WarningConfig(), "示例市")
+
+
+@pytest.fixture(scope="module")
+def prs(deck):
+    return Presentation(io.BytesIO(briefing.to_pptx(deck, "张三（zs）")))
+
+
+def _texts(slide) -> str:
+    return " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+
+
+def test_slides_are_in_the_expected_order(prs):
+    titles = [_texts(s).split(" ")[0] for s in prs.slides]
+    assert [t[:4] for t in titles] == ["示例市基", "核心指标", "立案数月", "信访举报", "案件“五", "重点预警", "推进缓慢", "专项治理"]
+
+
+def test_title_slide_carries_scope_and_as_of(prs):
+    text = _texts(prs.slides[0])
+    assert "示例市基层监督工作情况汇报" in text and "截至 2024-03-31" in text and "2024-01-01 至 2024-03-31" in text
+
+
+def test_every_slide_has_scope_and_as_of_in_its_footer(prs):
+    assert all("截至 2024-03-31" in _texts(s) for s in prs.slides)
+
+
+def test_trend_chart_data_equals_the_query_layer(prs):
+    chart = next(s for s in prs.slides[2].shapes if s.has_chart).chart
+    values = list(chart.plots[0].series[0].values)
+    expected = metrics.monthly(fx.tables(), Q1, Scope(), fx.AS_OF, ["cases_filed"])["cases_filed"].to_list()
+    assert values == [float(v) for v in expected] == [0.0, 1.0, 2.0]
+    assert list(chart.plots[0].categories) == ["2024年1月", "2024年2月", "2024年3月"]
+
+
+def test_ranking_chart_is_a_native_chart_of_the_rollup(prs):
+    chart = next(s for s in prs.slides[3].shapes if s.has_chart).chart
+    got = dict(zip(chart.plots[0].categories, chart.plots[0].series[0].values))
+    assert got == {"甲区": 4.0, "乙区": 1.0}  # q1, q2, q3, q5 in 甲区; q4 in 乙区
+
+
+def test_speaker_notes_state_definitions(prs):
+    assert "按立案日期" in prs.slides[1].notes_slide.notes_text_frame.text
+
+
+def test_chinese_text_survives_the_round_trip(prs):
+    assert "立案 3 件" in _texts(prs.slides[1])
+
+
+def test_cli_writes_the_same_deck(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path}/b.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    out = tmp_path / "deck.pptx"
+    assert main(["briefing", "--db", url, "--as-of", "2024-03-31", "--from", "2024-01-01", "--out", str(out)]) == 0
+    assert len(Presentation(str(out)).slides) == 8
+
+
+def test_cli_refuses_a_non_pptx_output(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path}/b.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    assert main(["briefing", "--db", url, "--as-of", "2024-03-31", "--out", str(tmp_path / "x.pdf")]) != 0
+
+
+@pytest.mark.parametrize(("key", "c", "comparison", "text"), [
+    ("cases_filed", {"value": 1234, "yoy_value": 1099, "yoy_change": 135 / 1099}, "yoy", "立案 1,234 件，同比增加 12.3%（多 135 件）"),
+    ("cases_filed", {"value": 90, "yoy_value": 100, "yoy_change": -0.1}, "yoy", "立案 90 件，同比减少 10.0%（少 10 件）"),
+    ("completion_rate", {"value": 0.865, "mom_value": 0.844, "mom_change": 0.021}, "mom", "整改完成率 86.5%，较上期提高 2.1 个百分点"),
+    ("funds_recovered_wan", {"value": 12.5, "yoy_value": 12.5, "yoy_change": 0.0}, "yoy", "追缴挽回资金 12.50 万元，同比持平"),
+])
+def test_sentences_read_like_a_report(key, c, comparison, text):
+    assert sentence(key, c, comparison) == text
+
+
+def test_page_turns_slides_and_counts(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/b.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    at = signed_in("leader", params={"period": "自定义", "range": ["2024-01-01", "2024-03-31"], "as_of": "2024-03-31"}).run()
+    at.switch_page("app_pages/briefing.py").run()
+    assert any("第 1 / 8 页" in m.value for m in at.markdown)
+    at.button(key="brief_next").click().run()
+    assert any("第 2 / 8 页" in m.value for m in at.markdown)
+    assert [h.value for h in at.header] == ["核心指标"]
+    assert len(at.get("download_button")) == 2
