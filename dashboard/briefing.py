@@ -36,7 +36,7 @@ DEFINITIONS = {
             "办结率=截至日期前办结件数÷受理件数；满意率=（满意+基本满意）÷已评价件数；整改完成率=完成时限在期间内的事项中截至日期前已完成的比例；"
             "逾期事项为截至日期的存量。来源：案件、信访举报、整改事项台账。",
     "trend": "每月立案数（按立案日期），与去年同期同月比较。来源：案件台账。",
-    "ranking": "下级区域的信访件数（按受理日期）。来源：信访举报台账。",
+    "map": "下级区域的信访件数（按受理日期）；汇报页面为地图，演示文稿中为排序条形图。来源：信访举报台账。",
     "funnel": "期间内审结的案件依次完成通报曝光、反思剖析、回访促建、反馈整改的件数（须依次完成前序环节）。来源：案件台账。",
     "warnings": "截至日期的预警（规则 R1–R4、C1–C3、K1–K2、P1，阈值见 config/warnings.toml），按严重程度和天数排序。",
     "slow": "按逾期整改事项数、再按未处置预警数排序；较上月为与一个月前同口径相比。来源：整改事项台账。",
@@ -69,18 +69,20 @@ def slides(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: War
     scope_line = f"{region_name} · {filters.start} 至 {filters.end} · 截至 {as_of}"
     out = [Slide("title", f"{region_name}基层监督工作情况汇报", scope_line)]
     out.append(Slide("kpis", "核心指标", lines[0] if lines else "本期无数据", bullets=lines[1:]))
+    ranking = metrics.rollup(tables, filters, scope, as_of, ("complaints_received",)).sort(
+        "complaints_received", descending=True)
+    if ranking.height:
+        # Drawn as the interactive map on the 汇报 page; the .pptx shows it as a ranked bar chart
+        # (PowerPoint has no native map chart, and a picture would need a renderer we do not ship).
+        top = ranking.row(0, named=True)
+        out.append(Slide("map", "问题分布（地图）", f"{top['name']}受理信访举报最多，{top['complaints_received']:,} 件",
+                         chart={"type": "bar", "categories": ranking["name"].to_list(),
+                                "series": {"信访件数": ranking["complaints_received"].to_list()}}))
     trend = trends.with_last_year(tables, filters, scope, as_of, "cases_filed", "1mo")
     out.append(Slide("trend", "立案数月度走势", next((l for l in lines if l.startswith("立案")), ""),
                      chart={"type": "line", "categories": [period_label(d, "1mo", "zh") for d in trend["period"]],
                             "series": {"本期": trend["value"].to_list(),
                                        "去年同期": [v or 0 for v in trend["last_year"].to_list()]}}))
-    ranking = metrics.rollup(tables, filters, scope, as_of, ("complaints_received",)).sort(
-        "complaints_received", descending=True)
-    if ranking.height:
-        top = ranking.row(0, named=True)
-        out.append(Slide("ranking", "信访举报分布", f"{top['name']}受理信访举报最多，{top['complaints_received']:,} 件",
-                         chart={"type": "bar", "categories": ranking["name"].to_list(),
-                                "series": {"信访件数": ranking["complaints_received"].to_list()}}))
     funnel = trends.funnel(tables, filters, scope, as_of).filter(pl.col("district_code") == "__all__").sort("step")
     if funnel.height and funnel["count"][0]:
         last = funnel["count"][-1] / funnel["count"][0]

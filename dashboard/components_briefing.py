@@ -84,7 +84,11 @@ def show(view: View) -> None:
             st.header(slide.title, anchor=False)
             st.markdown(f"<p style='font-size:2rem;color:#c0392b;font-weight:600'>{slide.message}</p>",
                         unsafe_allow_html=True)
-            if slide.chart:
+            if slide.key == "map":
+                from dashboard import components_map
+
+                components_map.map_panel(view, key_prefix="brief", height=600, controls=False)
+            elif slide.chart:
                 st.plotly_chart(_figure(slide.chart), key=f"brief_chart_{slide.key}", config={"displaylogo": False})
             elif slide.table is not None:
                 st.dataframe(slide.table, hide_index=True, key=f"brief_table_{slide.key}",

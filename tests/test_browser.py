@@ -43,6 +43,8 @@ def server(tmp_path_factory):
     store.replace_all(url, fx.tables(), FX_GEOJSON, dataset="ledger")
     accounts.create(store.engine_for(url), "alice", PASSWORD, role="staff", display_name="甲",
                     region_code=None)
+    accounts.create(store.engine_for(url), "town", PASSWORD, role="staff", display_name="甲一镇干部",
+                    region_code=fx.TOWN_A1)
     port = _free_port()
     env = {**os.environ, "OVERSIGHT_DB_URL": url}
     proc = subprocess.Popen(
@@ -76,7 +78,7 @@ def browser(chromium_path):
         b.close()
 
 
-def _open(browser, url: str, ready: str = '[data-testid="stMetric"]'):
+def _open(browser, url: str, ready: str = '[data-testid="stMetric"]', user: str = "alice"):
     page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
     outside: list[str] = []
     errors: list[str] = []
@@ -91,7 +93,7 @@ def _open(browser, url: str, ready: str = '[data-testid="stMetric"]'):
     page.goto(url, wait_until="load")
     page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
     # A copied link opens on the sign-in form and keeps its view after signing in.
-    page.get_by_label("用户名").fill("alice")
+    page.get_by_label("用户名").fill(user)
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_selector(ready, timeout=60_000)
@@ -132,5 +134,23 @@ def test_clicking_a_district_on_the_map_drills_down_to_its_townships(server, bro
     expect(page.get_by_role("button", name="甲区")).to_be_visible(timeout=30_000)
     # The shared filter bar follows, and with it the URL every other page reads.
     expect(page).to_have_url(re.compile("district="), timeout=30_000)
+    assert outside == [] and errors == []
+    page.close()
+
+
+def test_township_account_sees_only_its_area_on_map_and_tables(server, browser):
+    from playwright.sync_api import expect
+
+    # A crafted link asking for another district: the jurisdiction wins.
+    page, outside, errors = _open(browser, f"{server}/complaints?period=自定义&range=2024-01-01&range=2024-03-31&as_of=2024-03-31&district=乙区",
+                                  ready='[data-testid="stHeading"]', user="town")
+    expect(page.get_by_text("共 3 条", exact=False)).to_be_visible(timeout=30_000)  # q1, q2, q5
+    expect(page.get_by_text("甲一镇 · 2024-01-01", exact=False)).to_be_visible()
+    page.close()
+    page, outside, errors = _open(browser, f"{server}/map?{MARCH}", ready='[data-testid="stDeckGlJsonChart"]',
+                                  user="town")
+    # The breadcrumb stops at the township: the city and district steps are disabled.
+    expect(page.get_by_role("button", name="示例市")).to_be_disabled(timeout=30_000)
+    expect(page.get_by_role("button", name="甲区")).to_be_disabled()
     assert outside == [] and errors == []
     page.close()
