@@ -119,18 +119,13 @@ def funnel_tab(view: View) -> None:
 def handling_tab(view: View) -> None:
     d = data.handling(*view.args())
     comp, rect = d["complaints"], d["rectifications"]
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"**{tr('trend.complaint_days')}**")
-        if comp.is_empty():
-            st.info(tr("empty.period"))
-        else:
-            st.plotly_chart(ct.handling_box(comp, tr("trend.days_axis"), tr("trend.limit")),
-                            key="trend_handling_complaints", config={"displaylogo": False})
-    with right:
-        st.markdown(f"**{tr('trend.rect_days')}**")
-        if rect.is_empty():
-            st.info(tr("empty.period"))
-        else:
-            st.plotly_chart(ct.handling_box(rect, tr("trend.days_axis"), tr("trend.limit")),
-                            key="trend_handling_rect", config={"displaylogo": False})
+    for col, (frame, label, key) in zip(st.columns(2), (
+            (comp, "trend.complaint_days", "trend_handling_complaints"),
+            (rect, "trend.rect_days", "trend_handling_rect"))):
+        with col:
+            st.markdown(f"**{tr(label)}**")
+            if frame.is_empty():
+                st.info(tr("empty.period"))
+            else:
+                st.plotly_chart(ct.handling_box(frame, tr("trend.days_axis"), tr("trend.limit")), key=key,
+                                config={"displaylogo": False})

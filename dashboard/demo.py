@@ -19,6 +19,7 @@ import polars as pl
 
 from dashboard import demo_geo
 from queries import store
+from queries.regions import level_of
 from queries.schema import Tables, conform
 
 FIELDS = ["集体三资", "惠民惠农", "乡村振兴", "教育医疗", "养老社保", "生态环保", "食品药品",
@@ -141,7 +142,7 @@ def _regions_frame(regions: list[demo_geo.Region], rng: np.random.Generator) -> 
             if r.level == level:
                 pop[r.code] = sum(v for c, v in pop.items()
                                   if c != r.code and c.startswith(r.code[: {"township": 9, "district": 6, "city": 4}[level]])
-                                  and _level_of(c) == _child(level))
+                                  and level_of(c) == _child(level))
     rows = []
     key_watch = set()
     for d in (r for r in regions if r.level == "district"):
@@ -153,16 +154,6 @@ def _regions_frame(regions: list[demo_geo.Region], rng: np.random.Generator) -> 
         rows.append({"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code,
                      "lon": lon, "lat": lat, "population": pop[r.code], "key_watch": r.code in key_watch})
     return pl.DataFrame(rows)
-
-
-def _level_of(code: str) -> str:
-    if code[4:] == "0" * 8:
-        return "city"
-    if code[6:] == "0" * 6:
-        return "district"
-    if code[9:] == "000":
-        return "township"
-    return "village"
 
 
 def _child(level: str) -> str:
