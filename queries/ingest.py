@@ -212,12 +212,45 @@ def _parse_sheet(sheet: str, table: str, raw: pl.DataFrame, problems: list[Probl
         return None
     renamed = body.select(pl.col(ROW), *[pl.col(c).alias(mapping[c][0]) for c in data_cols])
     names = {column: text for c, (column, text) in mapping.items()}
-    return _typed(sheet, table, renamed, names, problems, header_row)
+    typed = _typed(sheet, table, renamed, names, problems, header_row)
+    if "region_code" not in seen:
+        path_cols = {_PATH_HEADERS[lh.normalize(v)]: c for c, v in header_row.items()
+                     if c != ROW and v and lh.normalize(v) in _PATH_HEADERS}
+        typed = typed.with_columns([body[c].alias(f"_path_{level}") for level, c in path_cols.items()])
+    return typed
+
+
+_PATH_HEADERS = {"区县": "district", "区(县)": "district", "乡镇": "township", "乡镇(街道)": "township",
+                 "街道": "township", "村": "village", "村(社区)": "village", "社区": "village"}
 
 
 def _has_name_path(header_row: dict) -> bool:
-    texts = {lh.normalize(v) for k, v in header_row.items() if k != ROW and v}
-    return bool(texts & {"区县", "区(县)"}) and bool(texts & {"乡镇", "乡镇(街道)", "街道"})
+    levels = {_PATH_HEADERS[lh.normalize(v)] for k, v in header_row.items()
+              if k != ROW and v and lh.normalize(v) in _PATH_HEADERS}
+    return {"district", "township"} <= levels
+
+
+def _resolve_paths(frame: pl.DataFrame, regions: pl.DataFrame, sheet: str, problems: list[Problem]) -> pl.DataFrame:
+    """区县/乡镇/村 names → the lowest region's code, each step looked up under its parent."""
+    by_parent = {(p, n): c for c, n, p in regions.select("code", "name", "parent_code").iter_rows()}
+    city = regions.filter(pl.col("level") == "city")["code"]
+    root = city[0] if city.len() else None
+    codes = []
+    for row in frame.iter_rows(named=True):
+        parent, code, shown = root, None, []
+        for level in ("district", "township", "village"):
+            name = row.get(f"_path_{level}")
+            if not name:
+                continue
+            shown.append(name)
+            code = by_parent.get((parent, name))
+            if code is None:
+                problems.append(Problem(sheet, row[ROW], "区县/乡镇/村", "/".join(shown), "区划名称无法匹配"))
+                break
+            parent = code
+        codes.append(code)
+    return frame.with_columns(pl.Series("region_code", codes, dtype=pl.String)).drop(
+        [c for c in frame.columns if c.startswith("_path_")])
 
 
 def _typed(sheet: str, table: str, df: pl.DataFrame, names: dict[str, str], problems: list[Problem],
@@ -333,10 +366,19 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
         regions_known |= set(frame["code"].drop_nulls().to_list())
         frames.setdefault("regions", []).append(frame)
 
+    all_regions = pl.concat([known_regions.select("code", "name", "parent_code", "level"),
+                             *[f.select("code", "name", "parent_code", "level") for f in frames.get("regions", [])]],
+                            how="vertical_relaxed") if known_regions.height or frames.get("regions") else known_regions
     for label, table, frame in parsed:
         if table in ("regions", "code_changes"):
             continue
-        if "region_code" in frame.columns:
+        if "region_code" not in frame.columns and any(c.startswith("_path_") for c in frame.columns):
+            before = len(result.problems)
+            frame = _resolve_paths(frame, all_regions, label, result.problems)
+            if len(result.problems) == before:
+                for row in frame.filter(pl.col("region_code").is_null())[ROW].head(200).to_list():
+                    result.problems.append(Problem(label, row, "区县/乡镇/村", "", "缺少区划"))
+        elif "region_code" in frame.columns:
             header = "区划代码"
             frame = frame.with_columns(_codes(frame["region_code"], label, header, frame[ROW], result.problems, changes))
             unknown = frame.filter(pl.col("region_code").is_not_null() & ~pl.col("region_code").is_in(list(regions_known)))

@@ -315,3 +315,17 @@ def test_upload_with_problems_lists_them_and_writes_nothing(app):
     assert problems.iloc[0].tolist()[1:] == [2, "立案日期", "2024-13-45", "日期无法识别"]
     assert not [b for b in at.button if b.key == "data_confirm"]
     assert store.load_tables(app).cases.height == 4
+
+
+def test_a_name_path_resolves_to_the_region_code(url):
+    rows = [["整改编号", "区县", "乡镇", "村", "开始日期"], ["P1", "甲区", "甲一镇", "西村", "2024-02-01"],
+            ["P2", "乙区", "乙一乡", None, "2024-02-02"]]
+    result = ingest.ingest([("整改.xlsx", xlsx(rows, title=None, sheet="整改"))], store.load_tables(url).regions)
+    assert result.ok, [p.line() for p in result.problems]
+    assert result.frames["rectifications"]["region_code"].to_list() == [fx.V_A1b, fx.TOWN_B1]
+
+
+def test_an_unknown_name_in_the_path_is_a_problem(url):
+    rows = [["整改编号", "区县", "乡镇", "开始日期"], ["P1", "甲区", "无此镇", "2024-02-01"]]
+    result = ingest.ingest([("整改.xlsx", xlsx(rows, title=None, sheet="整改"))], store.load_tables(url).regions)
+    assert [(p.row, p.value, p.message) for p in result.problems] == [(2, "甲区/无此镇", "区划名称无法匹配")]
