@@ -15,6 +15,9 @@ def import_panel(url: str, account: Account) -> None:
                                key="data_upload")
     if not uploads:
         return
+    if len(uploads) == 1 and uploads[0].name.lower().endswith(".csv") and uploads[0].size > ingest.STREAM_THRESHOLD_BYTES:
+        _import_large_csv(url, account, uploads[0])
+        return
     files = [(u.name, u.getvalue()) for u in uploads]
     result = ingest.ingest(files, data.tables(url).regions)
     st.subheader(tr("data.preview"))
@@ -44,6 +47,32 @@ def import_panel(url: str, account: Account) -> None:
         audit.record(store.engine_for(url), event="import", account=account.username, target=names,
                      outcome="success", rows=sum(counts.values()), detail=counts)
         st.success(tr("data.done", counts=" · ".join(f"{ingest.table_label(t)} {n:,}" for t, n in counts.items())))
+
+
+def _import_large_csv(url: str, account: Account, upload) -> None:
+    """A large CSV: checked and written in batches (memory bounded by the batch), with progress."""
+    import tempfile
+    from pathlib import Path
+
+    tmp = Path(tempfile.mkdtemp(prefix="oversight-upload-")) / upload.name
+    tmp.write_bytes(upload.getvalue())
+    with st.spinner(tr("data.preview")):
+        table, problems, batches = ingest.stream_csv(tmp, data.tables(url).regions)
+    if problems:
+        st.error(tr("data.problems", n=len(problems)))
+        st.dataframe(pl.DataFrame([{tr("data.col.row"): p.row, tr("data.col.column"): p.column,
+                                    tr("data.col.value"): p.value, tr("data.col.problem"): p.message} for p in problems]),
+                     hide_index=True, key="data_problems")
+        return
+    st.success(tr("data.ready"))
+    if st.button(tr("data.confirm"), type="primary", key="data_confirm"):
+        bar = st.progress(0.0, text=tr("data.writing"))
+        size = max(upload.size, 1)
+        n = store.upsert_batches(url, table, batches(),
+                                 progress=lambda done: bar.progress(min(1.0, done * 100 / size), text=f"{done:,}"))
+        audit.record(store.engine_for(url), event="import", account=account.username, target=upload.name,
+                     outcome="success", rows=n, detail={table: n})
+        st.success(tr("data.done", counts=f"{ingest.table_label(table)} {n:,}"))
 
 
 def template_panel() -> None:

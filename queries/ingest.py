@@ -419,3 +419,104 @@ def read_paths(paths: list[str], known_regions: pl.DataFrame) -> Ingested:
         files.append((path.name, path.read_bytes()))
     return ingest(files, known_regions)
 
+
+
+# --- large CSV files: checked and written batch by batch, memory bounded by the batch size ----------
+
+STREAM_THRESHOLD_BYTES = 20 * 1024 * 1024
+
+
+def _utf8_path(path: Path, tmpdir: Path) -> Path:
+    """The file itself if it is UTF-8; else a UTF-8 copy transcoded from GBK in small pieces."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    try:
+        head.decode("utf-8")
+        return path
+    except UnicodeDecodeError as exc:
+        if exc.start > len(head) - 4:  # a multi-byte character cut at the boundary
+            return path
+    out = tmpdir / "utf8.csv"
+    import codecs
+
+    with path.open("rb") as src, out.open("w", encoding="utf-8") as dst:
+        reader = codecs.getreader("gb18030")(src)
+        while chunk := reader.read(1 << 20):
+            dst.write(chunk)
+    return out
+
+
+def _batches(path: Path, skip: int, first_row: int, batch_rows: int):
+    """Raw text batches with Excel-style row numbers, after the header."""
+    lf = pl.scan_csv(path, has_header=False, infer_schema=False, skip_rows=skip, truncate_ragged_lines=True,
+                     encoding="utf8-lossy")
+    row = first_row
+    for batch in lf.collect_batches(chunk_size=batch_rows):
+        batch = batch.rename({c: f"c{i}" for i, c in enumerate(batch.columns)})
+        batch = batch.with_columns([pl.col(c).str.strip_chars().str.strip_chars("\ufeff").replace("", None)
+                                    for c in batch.columns])
+        batch = batch.with_columns(pl.int_range(row, row + batch.height, dtype=pl.Int64).alias(ROW))
+        row += batch.height
+        yield batch
+
+
+def stream_csv(path: str | Path, known_regions: pl.DataFrame, batch_rows: int = 200_000,
+               max_problems: int = 1000) -> tuple[str, list[Problem], "object"]:
+    """Check a large single-ledger CSV in batches. Returns (table, problems, batches) where
+    `batches()` yields the typed, conformed frames for writing (call only when there are no
+    problems; it reads the file again rather than keeping it in memory)."""
+    import tempfile
+
+    path = Path(path)
+    label = path.name
+    table = table_for(path.stem, path.name)
+    if table is None or table in ("regions", "code_changes"):
+        return "", [Problem(label, None, "", "", "大文件导入仅支持单一台账的 CSV（文件名应含 案件/信访/整改/进度）")], None
+    tmpdir = Path(tempfile.mkdtemp(prefix="oversight-import-"))
+    source = _utf8_path(path, tmpdir)
+    head = pl.read_csv(source, has_header=False, infer_schema=False, n_rows=12, truncate_ragged_lines=True,
+                       encoding="utf8-lossy")
+    head = head.rename({c: f"c{i}" for i, c in enumerate(head.columns)}).with_columns(
+        [pl.col(f"c{i}").str.strip_chars().str.strip_chars("\ufeff").replace("", None) for i in range(head.width)])
+    head = head.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    problems: list[Problem] = []
+    header = _find_header(head, table)
+    if header is None:
+        return table, [Problem(label, None, "", "", "找不到表头行（应包含规范的中文列名）")], None
+    idx = header[0]
+    header_rows = head.slice(0, idx + 1)
+    known = set(known_regions["code"].to_list())
+    ids: set = set()
+    key = primary_key(table)
+
+    def typed_batches(collect: list[Problem]):
+        for raw in _batches(source, idx + 1, idx + 2, batch_rows):
+            frame = _parse_sheet(label, table, pl.concat([header_rows, raw], how="diagonal"), collect)
+            if frame is None:
+                return
+            frame = frame.with_columns(_codes(frame["region_code"], label, "区划代码", frame[ROW], collect, {})) \
+                if "region_code" in frame.columns else frame
+            yield frame
+
+    for frame in typed_batches(problems):
+        if "region_code" in frame.columns:
+            bad = frame.filter(pl.col("region_code").is_not_null() & ~pl.col("region_code").is_in(list(known)))
+            problems += [Problem(label, r, "区划代码", c, "区划代码不存在（请先导入区划）")
+                         for r, c in bad.select(ROW, "region_code").head(200).iter_rows()]
+        for row, *vals in frame.select(ROW, *key).iter_rows():
+            k = tuple(vals)
+            if None in k:
+                problems.append(Problem(label, row, lh.canonical(table, key[0]), "", "必填项为空"))
+            elif k in ids:
+                problems.append(Problem(label, row, lh.canonical(table, key[0]), "/".join(map(str, k)), "编号在文件中重复"))
+            else:
+                ids.add(k)
+        if len(problems) >= max_problems:
+            break
+    ids.clear()
+
+    def batches():
+        for frame in typed_batches([]):
+            yield conform(table, frame.drop(ROW))
+
+    return table, problems, batches

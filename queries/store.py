@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -223,6 +223,32 @@ def _bulk_insert(conn: sa.Connection, table: str, df: pl.DataFrame, chunk: int =
     stmt = SA_TABLES[table].insert()
     for start in range(0, df.height, chunk):
         conn.execute(stmt, df.slice(start, chunk).to_dicts())
+
+
+def upsert_batches(url: str, table: str, batches: Iterable[pl.DataFrame],
+                   progress: Callable[[int], None] | None = None) -> int:
+    """Upsert a stream of frames into one table in ONE transaction (large imports: memory is
+    bounded by the batch, and a failure part-way leaves nothing written)."""
+    eng = engine_for(url)
+    if eng.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    sa_table = SA_TABLES[table]
+    pk = primary_key(table)
+    stmt = dialect_insert(sa_table)
+    stmt = stmt.on_conflict_do_update(index_elements=pk, set_={c.name: stmt.excluded[c.name]
+                                                               for c in sa_table.columns if c.name not in pk})
+    total = 0
+    with _write_tx(url) as conn:
+        for df in batches:
+            for start in range(0, df.height, 20_000):
+                chunk = df.slice(start, 20_000)
+                conn.execute(stmt, chunk.to_dicts())
+                total += chunk.height
+                if progress:
+                    progress(total)
+    return total
 
 
 def upsert(url: str, frames: dict[str, pl.DataFrame],

@@ -329,3 +329,37 @@ def test_an_unknown_name_in_the_path_is_a_problem(url):
     rows = [["整改编号", "区县", "乡镇", "开始日期"], ["P1", "甲区", "无此镇", "2024-02-01"]]
     result = ingest.ingest([("整改.xlsx", xlsx(rows, title=None, sheet="整改"))], store.load_tables(url).regions)
     assert [(p.row, p.value, p.message) for p in result.problems] == [(2, "甲区/无此镇", "区划名称无法匹配")]
+
+
+STREAM_CSV = ("信访编号,区划代码,受理日期,限办日期\n"
+              "S1,990101001001,2024-03-01,2024-03-20\nS2,990101001002,2024/3/2,2024-03-20\n"
+              "S3,990102001001,2024年3月3日,2024-03-20\n")
+
+
+def test_large_csv_is_checked_and_written_in_batches(tmp_path, url):
+    p = tmp_path / "信访台账.csv"
+    p.write_text(STREAM_CSV, encoding="gbk")
+    table, problems, batches = ingest.stream_csv(p, store.load_tables(url).regions, batch_rows=2)
+    assert (table, problems) == ("complaints", [])
+    assert store.upsert_batches(url, table, batches()) == 3
+    got = store.load_tables(url).complaints.filter(pl.col("complaint_id").str.starts_with("S")).sort("complaint_id")
+    assert got["received_on"].to_list() == [D(2024, 3, 1), D(2024, 3, 2), D(2024, 3, 3)]
+
+
+def test_large_csv_finds_a_duplicate_across_batches_with_its_row(tmp_path, url):
+    p = tmp_path / "信访台账.csv"
+    p.write_text(STREAM_CSV + "S1,990101001001,2024-03-04,2024-03-20\n", encoding="utf-8")
+    _, problems, _ = ingest.stream_csv(p, store.load_tables(url).regions, batch_rows=2)
+    assert [(x.row, x.message) for x in problems] == [(5, "编号在文件中重复")]
+
+
+def test_batched_write_is_one_transaction(url):
+    good = pl.DataFrame({"complaint_id": ["T1"], "region_code": [fx.V_A1a]})
+
+    def batches():
+        yield ingest.conform("complaints", good)
+        raise RuntimeError("disk full")  # a failure part-way
+
+    with pytest.raises(RuntimeError):
+        store.upsert_batches(url, "complaints", batches())
+    assert store.load_tables(url).complaints.filter(pl.col("complaint_id") == "T1").is_empty()
