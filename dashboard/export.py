@@ -5,6 +5,7 @@ frames in, bytes out. xlsxwriter's constant-memory mode keeps 100,000+ rows chea
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime
 
 import polars as pl
@@ -22,7 +23,8 @@ def headers(table: str, columns: list[str]) -> list[str]:
     return [PATH_HEADERS.get(c) or lh.canonical(table, c) for c in columns]
 
 
-def to_xlsx(frame: pl.DataFrame, table: str, notes: list[tuple[str, str]], stamp: str) -> bytes:
+def to_xlsx(frame: pl.DataFrame, table: str, notes: list[tuple[str, str]], stamp: str,
+            progress: Callable[[int], None] | None = None) -> bytes:
     """Sheet 1 导出说明 (filters, scope, as-of, time, account, rows); sheet 2 the data with a
     frozen header, widths and number formats; the account and time in header and footer."""
     buf = io.BytesIO()
@@ -49,6 +51,8 @@ def to_xlsx(frame: pl.DataFrame, table: str, notes: list[tuple[str, str]], stamp
         ws.set_column(c, c, max(width, len(text) * 2 + 2))
     ws.freeze_panes(1, 0)
     for r, row in enumerate(frame.iter_rows(), start=1):
+        if progress and r % 5000 == 0:
+            progress(r)
         for c, (name, value) in enumerate(zip(cols, row)):
             if value is None:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import json
 import sqlite3
 from datetime import date, datetime
@@ -271,7 +272,13 @@ def test_export_needs_a_purpose_and_is_audited_on_download(app):
     assert any("导出事由" in w.value for w in at.warning)
     at.text_input(key="cases_purpose").set_value("月度督办").run()
     at.button(key="cases_prepare").click().run()
+    for _ in range(50):  # the files are built in a worker thread; the page polls it
+        if len(at.get("download_button")) == 2:
+            break
+        time.sleep(0.1)
+        at.run()
     assert len(at.get("download_button")) == 2
+    assert audit.read(store.engine_for(app)).filter(pl.col("event") == "export").is_empty()  # not yet downloaded
 
 
 def test_leader_sees_no_export(app):
