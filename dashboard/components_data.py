@@ -75,12 +75,18 @@ def _import_large_csv(url: str, account: Account, upload) -> None:
         st.success(tr("data.done", counts=f"{ingest.table_label(table)} {n:,}"))
 
 
+@st.cache_data(show_spinner=False)
+def _template(table: str) -> bytes:
+    """Built once per process: the templates never change while it runs."""
+    return templates.template(table)
+
+
 def template_panel() -> None:
     st.subheader(tr("data.templates"))
     row = st.container(horizontal=True)
     for table in ("cases", "complaints", "rectifications", "progress_updates", "regions"):
         label = ingest.table_label(table)
-        row.download_button(tr("data.template", table=label), templates.template(table),
+        row.download_button(tr("data.template", table=label), _template(table),
                             file_name=f"{label}台账模板.xlsx", key=f"data_template_{table}",
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
