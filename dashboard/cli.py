@@ -119,18 +119,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def cmd_warnings(args: argparse.Namespace) -> int:
     from queries import warnings as W
-    from queries.deadlines import fallback_years, with_deadlines
 
     url = _open(args.db)
     region = _region(url, args.region)
-    cfg = _config()
-    raw = store.load_tables(url)
-    rows = W.evaluate(with_deadlines(raw, cfg), Filters(args.as_of, args.as_of, region=region), Scope(),
-                      args.as_of, cfg)
-    years = fallback_years(raw, cfg)
-    if years:  # stderr, so --json output stays clean
-        print(f"注：节假日安排尚未收录 {'、'.join(map(str, years))} 年，未填时限的事项在该年份按周一至周五计算工作日",
-              file=sys.stderr)
+    rows = W.evaluate(_tables(url), Filters(args.as_of, args.as_of, region=region), Scope(), args.as_of,
+                      _config())
     c = W.counts(rows)
     if args.json:
         out = {"as_of": args.as_of.isoformat(), "region": region, "count": rows.height,
@@ -140,11 +133,9 @@ def cmd_warnings(args: argparse.Namespace) -> int:
     else:
         print(f"截至 {args.as_of}：预警 {rows.height:,} 条 · " +
               " · ".join(f"{k} {v:,}" for k, v in c["by_level"].items()))
-        print("等级\t规则\t编号\t区域\t责任单位\t天数\t预警原因")
-        for r in rows.iter_rows(named=True):
-            path = "/".join(x for x in (r["district"], r["township"], r["village"]) if x) or "—"
-            days = "—" if r["days"] is None else r["days"]
-            print(f"{r['level']}\t{r['rule']}\t{r['record_id']}\t{path}\t{r['unit'] or '—'}\t{days}\t{r['reason']}")
+        for r in rows.head(50).iter_rows(named=True):
+            path = "/".join(x for x in (r["district"], r["township"], r["village"]) if x)
+            print(f"{r['level']} {r['rule']} {r['record_id']}\t{path}\t{r['reason']}")
     return 0
 
 
