@@ -60,8 +60,9 @@ async def _session(browser, base: str, deadline: float, idx: int, timings: list[
             await page.wait_for_timeout(50)
             await page.wait_for_function(idle, timeout=60_000)
             timings.append((time.perf_counter() - t0) * 1000)
-            if await page.query_selector('[data-testid="stException"]'):
-                errors.append("exception on page")
+            exc = await page.query_selector('[data-testid="stException"]')
+            if exc:
+                errors.append("exception on page: " + (await exc.inner_text())[:300].replace("\n", " "))
     except Exception as exc:  # noqa: BLE001 - every failure is a counted error, not a crash
         errors.append(f"session {idx}: {str(exc).splitlines()[0][:200]}")
     finally:
