@@ -21,7 +21,7 @@ from queries.warnings_config import WarningConfig
 def _rect_stock(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> pl.LazyFrame:
     """Rectification items assigned by as_of, with overdue / due / open flags at as_of."""
     f = replace(filters, start=date.min, end=date.max)
-    return (flt.apply(tables.rectifications, f, scope)
+    return (W.progress_at(flt.apply(tables.rectifications, f, scope), tables.progress_updates, as_of)
             .filter(pl.col("started_on") <= as_of)
             .with_columns(
                 (PARTS["rectifications_overdue"].value(as_of) == 1).alias("overdue"),

@@ -227,11 +227,28 @@ COMPLAINT_RULES: dict[str, Callable] = {"C1": rule_c1, "C2": rule_c2, "C3": rule
 CASE_RULES: dict[str, Callable] = {"K1": rule_k1, "K2": rule_k2}
 
 
+def progress_at(rect: pl.LazyFrame, updates: pl.DataFrame, as_of: date) -> pl.LazyFrame:
+    """Progress and last update as they stood on as_of, from the monthly reports dated on or
+    before it. The ledger's progress_pct is the latest value, which for a past as_of would be
+    reading the future; items with no reports at all keep the ledger's values."""
+    known = (updates.lazy().filter(pl.col("reported_on") <= as_of)
+             .group_by("item_id").agg(pl.col("reported_on").max().alias("_last"),
+                                      pl.col("progress_pct").sort_by("reported_on").last().alias("_pct")))
+    reported = updates.lazy().select(pl.col("item_id").unique(), pl.lit(True).alias("_has"))
+    return (rect.join(known, on="item_id", how="left").join(reported, on="item_id", how="left")
+            .with_columns(
+                pl.when(pl.col("_has")).then(pl.col("_pct").fill_null(0.0)).otherwise(pl.col("progress_pct"))
+                .alias("progress_pct"),
+                pl.when(pl.col("_has")).then(pl.col("_last")).otherwise(pl.col("last_update_on"))
+                .alias("last_update_on"))
+            .drop("_last", "_pct", "_has"))
+
+
 def evaluate(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig,
              rules: tuple[str, ...] | None = None) -> pl.DataFrame:
     """All warnings at as_of within the scope and region filter, most severe first."""
     f = replace(filters, start=date.min, end=date.max)
-    rect = flt.apply(tables.rectifications, f, scope)
+    rect = progress_at(flt.apply(tables.rectifications, f, scope), tables.progress_updates, as_of)
     comp = flt.apply(tables.complaints, f, scope)
     cases = flt.apply(tables.cases, f, scope)
     want = set(rules or RULES_INFO)

@@ -375,3 +375,19 @@ def test_demo_repeat_village_raises_c3(demo_data):
     c3 = W.evaluate(demo_data.tables, Filters(end, end), Scope(), end, CFG, rules=("C3",))
     assert demo_data.planted.repeat_village in c3["record_id"].to_list()
     assert c3.sort("days", descending=True)["record_id"][0] == demo_data.planted.repeat_village
+
+
+def test_a_past_as_of_reads_progress_as_it_stood_then():
+    # The ledger says 90 % today, but on 30 June the last report (31 May) said 10 %.
+    t = Tables.from_dicts(regions=fx.REGIONS, rectifications=pl.DataFrame([
+        rect("history", D(2024, 1, 1), D(2024, 7, 10), progress=90.0, last=D(2024, 9, 1))]),
+        progress_updates={"item_id": ["history"] * 3, "reported_on": [D(2024, 5, 31), D(2024, 8, 1), D(2024, 9, 1)],
+                          "progress_pct": [10.0, 60.0, 90.0]})
+    w = run(t).filter(pl.col("record_id") == "history")
+    assert w.select("rule").rows() == [("R2",)]  # due in 10 days at 10 % (not 90 %)
+    assert "进度 10%" in w["reason"].item()
+
+
+def test_items_without_reports_keep_the_ledger_progress(tables):
+    w = run(tables).filter(pl.col("record_id") == "due_in_15")
+    assert "进度 79%" in w["reason"].item()
