@@ -185,7 +185,15 @@ def run(scale_cases: int, runs: int) -> dict:
         pages[page] = {"ours_ms_p50": round(statistics.median(ms), 2),
                        "ours_ms_p95": round(sorted(ms)[int(0.95 * (len(ms) - 1))], 2),
                        "pandas_ms_p50": None, "duckdb_ms_p50": None}
-    return {"cases": t.cases.height, "complaints": t.complaints.height, "rectifications": t.rectifications.height,
+    # What the map sends to the browser per level (simplified polygons), in KB.
+    payload = {}
+    parent = t.regions.filter(pl.col("level") == "city")["code"][0]
+    for level in ("district", "township", "village"):
+        kids = t.regions.filter(pl.col("parent_code") == parent)["code"].to_list()
+        rows = geo.polygons_for_deck(geo.level_features(demo.boundaries, kids, level))
+        payload[level] = round(len(json.dumps(rows)) / 1024, 1)
+        parent = kids[0]
+    return {"map_payload_kb": payload, "cases": t.cases.height, "complaints": t.complaints.height, "rectifications": t.rectifications.height,
             "generate_s": round(gen_s, 2), "write_s": round(write_s, 2), "load_s": round(load_s, 2),
             "peak_rss_mb": round(_rss_mb(), 1), "pages": pages}
 
@@ -210,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     for scale, r in results["scales"].items():
         print(f"### {int(scale):,} 案件 · {r['complaints']:,} 信访 · {r['rectifications']:,} 整改 — "
               f"从 SQLite 冷加载 {r['load_s']} s，峰值内存 {r['peak_rss_mb']:,} MB\n")
+        print("地图数据量（KB）：" + "，".join(f"{k} {v}" for k, v in r["map_payload_kb"].items()) + "\n")
         print("| 页面 | ours p50 ms | ours p95 ms | pandas p50 ms | DuckDB p50 ms |\n|---|---:|---:|---:|---:|")
         for page, p in r["pages"].items():
             fmt = lambda v: "—" if v is None else f"{v:,.1f}"  # noqa: E731
