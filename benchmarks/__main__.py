@@ -1,20 +1,25 @@
 """Benchmark harness: `python -m benchmarks --scale N --out FILE.json`.
 
 Builds the demo city with N cases (complaints and rectifications in the demo's proportions),
-writes it to SQLite, measures the cold load, then times each page's query set with ours (the
-polars query layer the pages use) against a straightforward pandas and a DuckDB implementation
-of the same computations, after checking that all three give the same numbers.
+writes it to SQLite (and to PostgreSQL with --pg), measures a cold start in a fresh process (from
+the database, then from the Parquet snapshot a restart uses) with its peak memory, then times the
+shared computations with ours (the polars query layer the pages use) against a straightforward
+pandas and a DuckDB implementation, after checking that all three give the same numbers, and
+each page's whole query set with ours (and, with --pg, in pushdown mode).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import subprocess
 import resource
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,6 +31,7 @@ from dashboard.demo import CASES_PER_YEAR, generate
 from queries import details, geo, metrics, store, trends
 from queries import warnings as W
 from queries.filters import Filters, Scope
+from queries.schema import Tables
 from queries.warnings_config import load as load_warning_config
 
 END = date(2025, 12, 31)
@@ -133,18 +139,104 @@ PAGES = {"overview": (ours_overview, pandas_overview, duck_overview),
          "trends": (ours_trends, pandas_trends, duck_trends)}
 
 
-def run(scale_cases: int, runs: int) -> dict:
+def page_sets(t, f: Filters) -> dict:
+    """Everything each page asks the query layer for on one filter change (uncached)."""
+    from queries import boards
+
+    township = t.regions.filter(pl.col("level") == "township")["code"].sort()[0]
+    district = township[:6].ljust(12, "0")
+    sets = {
+        "overview_page": lambda: (metrics.compare(t, f, Scope(), END, OVERVIEW_KEYS),
+                                  metrics.monthly(t, f.with_period(*metrics.last_months(f.end)), Scope(), END,
+                                                  OVERVIEW_KEYS),
+                                  metrics.rollup(t, f, Scope(), END, ("complaints_received",))),
+        "map_page_all_levels": lambda: [geo.choropleth_table(t, replace(f, region=r), Scope(), END,
+                                                             "complaints_received", False)
+                                        for r in (None, district, township)],
+        "trends_page": lambda: (trends.with_last_year(t, f, Scope(), END, "complaints_received", "1mo"),
+                                metrics.breakdown(t, f, Scope(), END, "complaints_received", "field"),
+                                trends.by_child(t, f, Scope(), END, "complaints_received", "1mo"),
+                                trends.funnel(t, f, Scope(), END)),
+    }
+    if isinstance(t, Tables):
+        cfg = load_warning_config()
+        sets["warnings_page"] = lambda: (W.evaluate(t, f, Scope(), END, cfg),
+                                         boards.slow_townships(t, f, Scope(), END, cfg))
+        sets["detail_page"] = lambda: details.detail(t, "complaints", f, Scope(), END).head(50)
+        sets["detail_export_100k"] = lambda: details.detail(t, "complaints", f, Scope(), END).head(100_000).write_csv()
+    else:  # pushdown: the database sums; composition, funnel and warnings still need rows
+        sets = {"overview_page": sets["overview_page"], "map_page_all_levels": sets["map_page_all_levels"],
+                "trends_series": lambda: trends.with_last_year(t, f, Scope(), END, "complaints_received", "1mo")}
+    return sets
+
+
+OVERVIEW_KEYS = ("cases_filed", "persons_disciplined", "funds_recovered_wan", "complaints_received",
+                 "closure_rate", "satisfaction_rate", "completion_rate", "rectifications_overdue")
+VARIANTS = [Filters(*YEAR), Filters(*LAST_YEAR), Filters(YEAR[0], YEAR[0] + timedelta(days=180))]
+
+
+def _stats(ms: list[float]) -> dict:
+    return {"ours_ms_p50": round(statistics.median(ms), 2),
+            "ours_ms_p95": round(sorted(ms)[int(0.95 * (len(ms) - 1))], 2)}
+
+
+def time_page_sets(t, runs: int) -> dict:
+    out = {}
+    for name in page_sets(t, VARIANTS[0]):
+        ms = [_time(page_sets(t, VARIANTS[i % len(VARIANTS)])[name], 1)[0][0] for i in range(runs)]
+        out[name] = {**_stats(ms), "pandas_ms_p50": None, "duckdb_ms_p50": None}
+    return out
+
+
+def cold_start(url: str) -> dict:
+    """A fresh process, as an app server starts: load (through the snapshot when one exists),
+    then the first overview query set (builds the compact copies and cubes). Its peak RSS is the
+    memory an app process needs for these ledgers."""
+    code = ("import json,resource,time\n"
+            "from benchmarks.__main__ import cold_start_child\n"
+            f"print(json.dumps(cold_start_child({url!r})))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cold_start_child(url: str) -> dict:
+    t0 = time.perf_counter()
+    t = store.load_tables_cached(url, store.data_version(url))
+    load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    page_sets(t, VARIANTS[0])["overview_page"]()
+    first_ms = (time.perf_counter() - t0) * 1000
+    return {"load_s": round(load_s, 2), "first_overview_ms": round(first_ms, 1), "peak_rss_mb": round(_rss_mb(), 1)}
+
+
+def run(scale_cases: int, runs: int, pg_url: str | None = None) -> dict:
     t0 = time.perf_counter()
     demo = generate(scale=scale_cases / (CASES_PER_YEAR * 3), seed=11, end=END)
     gen_s = time.perf_counter() - t0
+    result: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         t0 = time.perf_counter()
         store.replace_all(url, demo.tables, demo.boundaries)
-        write_s = time.perf_counter() - t0
+        result["write_s"] = round(time.perf_counter() - t0, 2)
+        first = cold_start(url)       # reads SQLite, leaves the snapshot
+        restart = cold_start(url)     # a restart: reads the snapshot
+        result.update(load_s=first["load_s"], load_snapshot_s=restart["load_s"],
+                      first_overview_ms=restart["first_overview_ms"], app_peak_rss_mb=restart["peak_rss_mb"])
+        t = store.load_tables_cached(url, store.data_version(url))
+    if pg_url:
+        from queries.pushdown import SqlSource
+
         t0 = time.perf_counter()
-        t = store.load_tables(url)
-        load_s = time.perf_counter() - t0
+        store.replace_all(pg_url, demo.tables, demo.boundaries)
+        result["pg_write_s"] = round(time.perf_counter() - t0, 2)
+        t0 = time.perf_counter()
+        store.load_tables(pg_url)
+        result["pg_load_s"] = round(time.perf_counter() - t0, 2)
+        with store.engine_for(pg_url).begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        result["pushdown"] = time_page_sets(SqlSource(pg_url), max(3, runs // 3))
     pdf = {name: getattr(t, name).to_pandas() for name in ("cases", "complaints", "regions")}
     for df in pdf.values():
         for col in df.columns:
@@ -153,38 +245,21 @@ def run(scale_cases: int, runs: int) -> dict:
     con = duckdb.connect()
     for name in ("cases", "complaints", "regions"):
         con.register(name, getattr(t, name).to_arrow())
-    # Varied filters: this year, last year, and the first half of this year.
-    variants = [Filters(*YEAR), Filters(*LAST_YEAR), Filters(YEAR[0], YEAR[0] + timedelta(days=180))]
     pages: dict[str, dict] = {}
     for page, (ours, pandas_fn, duck_fn) in PAGES.items():
-        for f in variants:
+        for f in VARIANTS:
             a, b, c = ours(t, f), pandas_fn(pdf, f), duck_fn(con, f)
             if not (a == b == c):
                 raise SystemExit(f"{page}: results differ between implementations for {f}")
         ours_ms, pandas_ms, duck_ms = [], [], []
         for i in range(runs):
-            f = variants[i % len(variants)]
+            f = VARIANTS[i % len(VARIANTS)]
             ours_ms += _time(lambda: ours(t, f), 1)[0]
             pandas_ms += _time(lambda: pandas_fn(pdf, f), 1)[0]
             duck_ms += _time(lambda: duck_fn(con, f), 1)[0]
-        pages[page] = {"ours_ms_p50": round(statistics.median(ours_ms), 2),
-                       "ours_ms_p95": round(sorted(ours_ms)[int(0.95 * (len(ours_ms) - 1))], 2),
-                       "pandas_ms_p50": round(statistics.median(pandas_ms), 2),
+        pages[page] = {**_stats(ours_ms), "pandas_ms_p50": round(statistics.median(pandas_ms), 2),
                        "duckdb_ms_p50": round(statistics.median(duck_ms), 2)}
-    # Pages measured for ours only (no pandas/DuckDB twin written yet).
-    cfg = load_warning_config()
-    for page, fn in {
-        "warnings": lambda f: W.evaluate(t, f, Scope(), END, cfg),
-        "detail_export": lambda f: details.detail(t, "complaints", f, Scope(), END).head(100_000).write_csv(),
-        "anomalies": lambda f: trends.anomalies(t, f, Scope(), END, trends.load_anomaly_config()),
-        "map_village_level": lambda f: geo.choropleth_table(
-            t, Filters(f.start, f.end, region=t.regions.filter(pl.col("level") == "township")["code"][0]),
-            Scope(), END, "complaints_received", False),
-    }.items():
-        ms = [_time(lambda: fn(variants[i % 3]), 1)[0][0] for i in range(runs)]
-        pages[page] = {"ours_ms_p50": round(statistics.median(ms), 2),
-                       "ours_ms_p95": round(sorted(ms)[int(0.95 * (len(ms) - 1))], 2),
-                       "pandas_ms_p50": None, "duckdb_ms_p50": None}
+    pages.update(time_page_sets(t, runs))
     # What the map sends to the browser per level (simplified polygons), in KB.
     payload = {}
     parent = t.regions.filter(pl.col("level") == "city")["code"][0]
@@ -193,9 +268,13 @@ def run(scale_cases: int, runs: int) -> dict:
         rows = geo.polygons_for_deck(geo.level_features(demo.boundaries, kids, level))
         payload[level] = round(len(json.dumps(rows)) / 1024, 1)
         parent = kids[0]
-    return {"map_payload_kb": payload, "cases": t.cases.height, "complaints": t.complaints.height, "rectifications": t.rectifications.height,
-            "generate_s": round(gen_s, 2), "write_s": round(write_s, 2), "load_s": round(load_s, 2),
-            "peak_rss_mb": round(_rss_mb(), 1), "pages": pages}
+    return {"cases": t.cases.height, "complaints": t.complaints.height, "rectifications": t.rectifications.height,
+            "generate_s": round(gen_s, 2), **result, "peak_rss_mb": round(_rss_mb(), 1),
+            "map_payload_kb": payload, "pages": pages}
+
+
+def _fmt(v) -> str:
+    return "—" if v is None else f"{v:,.1f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,27 +282,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, nargs="+", default=[100_000], help="number of cases (one or more)")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--out", default="benchmarks/results.json")
+    parser.add_argument("--pg", help="a PostgreSQL URL to also measure (its tables are REPLACED)")
     args = parser.parse_args(argv)
     if any(s <= 0 for s in args.scale):
         print("--scale 应为正整数（案件数）", file=sys.stderr)
         return 2
-    machine = {"python": platform.python_version(), "platform": platform.platform(), "cpus": __import__("os").cpu_count(),
+    machine = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+               "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
                "polars": pl.__version__, "pandas": pd.__version__, "duckdb": duckdb.__version__}
     results = {"machine": machine, "scales": {}}
     for scale in args.scale:
-        results["scales"][str(scale)] = run(scale, args.runs)
+        results["scales"][str(scale)] = run(scale, args.runs, args.pg)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"机器：{machine['platform']}，{machine['cpus']} 核；polars {machine['polars']}，pandas {machine['pandas']}，duckdb {machine['duckdb']}\n")
+    print(f"机器：{machine['platform']}，{machine['cpus']} 核，内存 {machine['memory_gb']} GB；"
+          f"polars {machine['polars']}，pandas {machine['pandas']}，duckdb {machine['duckdb']}\n")
     for scale, r in results["scales"].items():
-        print(f"### {int(scale):,} 案件 · {r['complaints']:,} 信访 · {r['rectifications']:,} 整改 — "
-              f"从 SQLite 冷加载 {r['load_s']} s，峰值内存 {r['peak_rss_mb']:,} MB\n")
-        print("地图数据量（KB）：" + "，".join(f"{k} {v}" for k, v in r["map_payload_kb"].items()) + "\n")
-        print("| 页面 | ours p50 ms | ours p95 ms | pandas p50 ms | DuckDB p50 ms |\n|---|---:|---:|---:|---:|")
+        print(f"### {int(scale):,} 案件 · {r['complaints']:,} 信访 · {r['rectifications']:,} 整改\n")
+        print(f"- 冷启动：从 SQLite {r['load_s']} s；重启（Parquet 快照）{r['load_snapshot_s']} s；"
+              f"首次总览查询 {r['first_overview_ms']:,} ms；应用进程峰值内存 {r['app_peak_rss_mb']:,} MB")
+        if "pg_load_s" in r:
+            print(f"- PostgreSQL：写入 {r['pg_write_s']} s，冷加载 {r['pg_load_s']} s")
+        print("- 地图数据量（KB）：" + "，".join(f"{k} {v}" for k, v in r["map_payload_kb"].items()) + "\n")
+        print("| 页面查询 | ours p50 ms | ours p95 ms | pandas p50 ms | DuckDB p50 ms |\n|---|---:|---:|---:|---:|")
         for page, p in r["pages"].items():
-            fmt = lambda v: "—" if v is None else f"{v:,.1f}"  # noqa: E731
-            print(f"| {page} | {fmt(p['ours_ms_p50'])} | {fmt(p['ours_ms_p95'])} | {fmt(p['pandas_ms_p50'])} | "
-                  f"{fmt(p['duckdb_ms_p50'])} |")
+            print(f"| {page} | {_fmt(p['ours_ms_p50'])} | {_fmt(p['ours_ms_p95'])} | {_fmt(p['pandas_ms_p50'])} | "
+                  f"{_fmt(p['duckdb_ms_p50'])} |")
+        for page, p in r.get("pushdown", {}).items():
+            print(f"| {page}（PostgreSQL 下推） | {_fmt(p['ours_ms_p50'])} | {_fmt(p['ours_ms_p95'])} | — | — |")
         print()
     return 0
 

@@ -60,7 +60,34 @@ def warning_config() -> WarningConfig:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _tables(url: str, data_version: int) -> Tables:
-    return with_deadlines(store.load_tables(url), warning_config())
+    return with_deadlines(store.load_tables_cached(url, data_version), warning_config())
+
+
+def query_mode() -> str:
+    """"memory" (default: ledgers loaded into each app process) or "pushdown" (KPIs, map
+    roll-ups and trend series summed inside the database; see queries/pushdown.py), from
+    OVERSIGHT_QUERY_MODE or `query_mode` in .streamlit/secrets.toml."""
+    mode = os.environ.get("OVERSIGHT_QUERY_MODE")
+    if not mode:
+        try:
+            mode = st.secrets.get("query_mode")
+        except Exception:  # noqa: BLE001 - no or malformed secrets: the default applies
+            mode = None
+    return "pushdown" if mode == "pushdown" else "memory"
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _sql_source(url: str, data_version: int):
+    from queries.pushdown import SqlSource
+
+    return SqlSource(url)
+
+
+def _metric_source(url: str, data_version: int):
+    """What metric queries read: the loaded tables, or the database itself in pushdown mode."""
+    if query_mode() == "pushdown":
+        return _sql_source(url, data_version)
+    return _tables(url, data_version)
 
 
 def tables(url: str) -> Tables:
@@ -79,7 +106,7 @@ def _filters(start: date, end: date, region: str | None, fields: tuple[str, ...]
 def compare(url: str, data_version: int, start: date, end: date, region: str | None,
             fields: tuple[str, ...], scope_region: str | None, as_of: date,
             keys: tuple[str, ...]) -> dict[str, dict]:
-    return metrics.compare(_tables(url, data_version), _filters(start, end, region, fields),
+    return metrics.compare(_metric_source(url, data_version), _filters(start, end, region, fields),
                            Scope(scope_region), as_of, keys)
 
 
@@ -87,7 +114,7 @@ def compare(url: str, data_version: int, start: date, end: date, region: str | N
 def monthly(url: str, data_version: int, start: date, end: date, region: str | None,
             fields: tuple[str, ...], scope_region: str | None, as_of: date,
             keys: tuple[str, ...]):
-    return metrics.monthly(_tables(url, data_version), _filters(start, end, region, fields),
+    return metrics.monthly(_metric_source(url, data_version), _filters(start, end, region, fields),
                            Scope(scope_region), as_of, keys)
 
 
@@ -95,7 +122,7 @@ def monthly(url: str, data_version: int, start: date, end: date, region: str | N
 def rollup(url: str, data_version: int, start: date, end: date, region: str | None,
            fields: tuple[str, ...], scope_region: str | None, as_of: date,
            keys: tuple[str, ...]):
-    return metrics.rollup(_tables(url, data_version), _filters(start, end, region, fields),
+    return metrics.rollup(_metric_source(url, data_version), _filters(start, end, region, fields),
                           Scope(scope_region), as_of, keys)
 
 
@@ -154,7 +181,7 @@ def choropleth(url: str, data_version: int, start: date, end: date, region: str 
     from queries import geo
 
     warns = warnings(url, data_version, region, fields, scope_region, as_of)
-    return geo.choropleth_table(_tables(url, data_version), _filters(start, end, region, fields),
+    return geo.choropleth_table(_metric_source(url, data_version), _filters(start, end, region, fields),
                                 Scope(scope_region), as_of, metric, per10k, warns)
 
 
@@ -191,7 +218,7 @@ def trend(url: str, data_version: int, start: date, end: date, region: str | Non
           scope_region: str | None, as_of: date, metric: str, every: str) -> pl.DataFrame:
     from queries import trends
 
-    return trends.with_last_year(_tables(url, data_version), _filters(start, end, region, fields),
+    return trends.with_last_year(_metric_source(url, data_version), _filters(start, end, region, fields),
                                  Scope(scope_region), as_of, metric, every)
 
 
@@ -207,7 +234,7 @@ def region_series(url: str, data_version: int, start: date, end: date, region: s
                   scope_region: str | None, as_of: date, metric: str, every: str, per10k: bool) -> pl.DataFrame:
     from queries import trends
 
-    return trends.by_child(_tables(url, data_version), _filters(start, end, region, fields),
+    return trends.by_child(_metric_source(url, data_version), _filters(start, end, region, fields),
                            Scope(scope_region), as_of, metric, every, per10k)
 
 

@@ -7,19 +7,70 @@ charts, the CLI and the exports cannot drift apart.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import date, timedelta
 
 import polars as pl
 
 from queries import filters as flt
+from queries.facts import FILTER_COLUMNS, RID
 from queries.filters import Filters, Scope
 from queries.regions import child_key, child_level, level_of, root_code
 from queries.schema import Tables
 
 GOOD_SATISFACTION = ("满意", "基本满意")
 EVALUATED_SATISFACTION = ("满意", "基本满意", "不满意")
+
+
+@dataclass(frozen=True)
+class Value:
+    """What one record contributes to a part, kept as data rather than as a polars expression so
+    that the in-memory engine (here) and the PostgreSQL pushdown (queries/pushdown.py) compile the
+    very same definition; neither can drift from the other.
+
+    kinds: count · sum (of `cols`, nulls as 0) · done_by (cols[0] on or before as_of) ·
+    done_on_time (also on or before due_on) · one_of (cols[0] in `values`) · flag (cols[0] true) ·
+    flag_and_present (cols[0] true and cols[1] filled) · overdue (open at as_of, due_on passed).
+    """
+
+    kind: str
+    cols: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+
+    def __call__(self, as_of: date) -> pl.Expr:
+        """The per-row polars expression (null counts as 0 / false)."""
+        c = [pl.col(n) for n in self.cols]
+        if self.kind == "count":
+            return pl.repeat(1, pl.len(), dtype=pl.Int64)
+        if self.kind == "sum":
+            return pl.sum_horizontal([x.fill_null(0) for x in c])
+        if self.kind == "done_by":
+            cond = c[0] <= as_of
+        elif self.kind == "done_on_time":
+            cond = (c[0] <= as_of) & (c[0] <= pl.col("due_on"))
+        elif self.kind == "one_of":
+            cond = c[0].is_in(list(self.values))
+        elif self.kind == "flag":
+            cond = c[0]
+        elif self.kind == "flag_and_present":
+            cond = c[0].fill_null(False) & c[1].is_not_null()
+        elif self.kind == "overdue":
+            cond = (pl.col("completed_on").is_null() | (pl.col("completed_on") > as_of)) & (pl.col("due_on") < as_of)
+        else:
+            raise ValueError(f"unknown value kind {self.kind}")
+        return cond.fill_null(False).cast(pl.Int64)
+
+    @property
+    def uses_as_of(self) -> bool:
+        return self.kind in ("done_by", "done_on_time", "overdue")
+
+    def total(self, as_of: date) -> pl.Expr:
+        """The sum over the rows in context, as Float64 (a count is just the row count)."""
+        if self.kind == "count":
+            return pl.len().cast(pl.Float64)
+        return self(as_of).cast(pl.Float64).sum()
 
 
 @dataclass(frozen=True)
@@ -31,55 +82,35 @@ class Part:
     name: str
     table: str
     date_col: str | None
-    value: Callable[[date], pl.Expr]
+    value: Value
 
 
-def _one(_: date) -> pl.Expr:
-    return pl.repeat(1, pl.len(), dtype=pl.Int64)
-
-
-def _col(name: str) -> Callable[[date], pl.Expr]:
-    return lambda _: pl.col(name).fill_null(0)
-
-
-def _closed_by(col: str) -> Callable[[date], pl.Expr]:
-    return lambda as_of: (pl.col(col) <= as_of).fill_null(False).cast(pl.Int64)
-
+COUNT = Value("count")
 
 PARTS: dict[str, Part] = {p.name: p for p in [
-    Part("cases_filed", "cases", "filed_on", _one),
-    Part("persons_disciplined", "cases", "closed_on",
-         lambda _: pl.col("party_discipline").fill_null(0) + pl.col("gov_sanction").fill_null(0)),
-    Part("org_handling", "cases", "closed_on", _col("org_handling")),
-    Part("transferred_judicial", "cases", "closed_on", _col("transferred_judicial")),
-    Part("accountability", "cases", "closed_on", _col("accountability")),
-    Part("exposed", "cases", "exposed_on", _one),
-    Part("case_funds", "cases", "closed_on", _col("amount_recovered")),
-    Part("rect_funds", "rectifications", "completed_on", _col("funds_recovered")),
-    Part("complaints_received", "complaints", "received_on", _one),
-    Part("complaints_closed", "complaints", "received_on", _closed_by("closed_on")),
-    Part("complaints_closed_on_time", "complaints", "received_on",
-         lambda as_of: ((pl.col("closed_on") <= as_of) & (pl.col("closed_on") <= pl.col("due_on")))
-         .fill_null(False).cast(pl.Int64)),
-    Part("complaints_satisfied", "complaints", "received_on",
-         lambda _: pl.col("satisfaction").is_in(GOOD_SATISFACTION).fill_null(False).cast(pl.Int64)),
+    Part("cases_filed", "cases", "filed_on", COUNT),
+    Part("persons_disciplined", "cases", "closed_on", Value("sum", ("party_discipline", "gov_sanction"))),
+    Part("org_handling", "cases", "closed_on", Value("sum", ("org_handling",))),
+    Part("transferred_judicial", "cases", "closed_on", Value("sum", ("transferred_judicial",))),
+    Part("accountability", "cases", "closed_on", Value("sum", ("accountability",))),
+    Part("exposed", "cases", "exposed_on", COUNT),
+    Part("case_funds", "cases", "closed_on", Value("sum", ("amount_recovered",))),
+    Part("rect_funds", "rectifications", "completed_on", Value("sum", ("funds_recovered",))),
+    Part("complaints_received", "complaints", "received_on", COUNT),
+    Part("complaints_closed", "complaints", "received_on", Value("done_by", ("closed_on",))),
+    Part("complaints_closed_on_time", "complaints", "received_on", Value("done_on_time", ("closed_on",))),
+    Part("complaints_satisfied", "complaints", "received_on", Value("one_of", ("satisfaction",), GOOD_SATISFACTION)),
     Part("complaints_evaluated", "complaints", "received_on",
-         lambda _: pl.col("satisfaction").is_in(EVALUATED_SATISFACTION).fill_null(False).cast(pl.Int64)),
-    Part("complaints_in_scope", "complaints", "received_on",
-         lambda _: pl.col("in_scope").fill_null(False).cast(pl.Int64)),
-    Part("complaints_converted", "complaints", "received_on",
-         lambda _: (pl.col("in_scope").fill_null(False) & pl.col("case_id").is_not_null()).cast(pl.Int64)),
-    Part("rectifications_total", "rectifications", "started_on", _one),
-    Part("rectifications_completed", "rectifications", "completed_on", _one),
-    Part("rules_established", "rectifications", "completed_on", _col("rules_established")),
-    Part("rect_due", "rectifications", "due_on", _one),
-    Part("rect_due_completed", "rectifications", "due_on", _closed_by("completed_on")),
-    Part("rect_due_completed_on_time", "rectifications", "due_on",
-         lambda as_of: ((pl.col("completed_on") <= as_of) & (pl.col("completed_on") <= pl.col("due_on")))
-         .fill_null(False).cast(pl.Int64)),
-    Part("rectifications_overdue", "rectifications", None,
-         lambda as_of: ((pl.col("completed_on").is_null() | (pl.col("completed_on") > as_of))
-                        & (pl.col("due_on") < as_of)).fill_null(False).cast(pl.Int64)),
+         Value("one_of", ("satisfaction",), EVALUATED_SATISFACTION)),
+    Part("complaints_in_scope", "complaints", "received_on", Value("flag", ("in_scope",))),
+    Part("complaints_converted", "complaints", "received_on", Value("flag_and_present", ("in_scope", "case_id"))),
+    Part("rectifications_total", "rectifications", "started_on", COUNT),
+    Part("rectifications_completed", "rectifications", "completed_on", COUNT),
+    Part("rules_established", "rectifications", "completed_on", Value("sum", ("rules_established",))),
+    Part("rect_due", "rectifications", "due_on", COUNT),
+    Part("rect_due_completed", "rectifications", "due_on", Value("done_by", ("completed_on",))),
+    Part("rect_due_completed_on_time", "rectifications", "due_on", Value("done_on_time", ("completed_on",))),
+    Part("rectifications_overdue", "rectifications", None, Value("overdue")),
 ]}
 
 
@@ -144,15 +175,127 @@ def _parts_for(metric_keys: Sequence[str]) -> list[Part]:
     return [PARTS[n] for n in names]
 
 
-def _part_frame(tables: Tables, part: Part, filters: Filters, scope: Scope, as_of: date,
-                key: Callable[[Part], pl.Expr] | None) -> pl.LazyFrame:
-    lf = flt.apply(getattr(tables, part.table), filters, scope)
-    if part.date_col is not None:
-        lf = lf.filter(flt.in_period(part.date_col, filters.start, filters.end))
-    value = part.value(as_of).cast(pl.Float64).sum().alias(part.name)
-    if key is None:
-        return lf.select(value)
-    return lf.group_by(key(part).alias(KEY)).agg(value)
+def by_source(parts: Sequence[Part]) -> dict[tuple[str, str | None], list[Part]]:
+    """Parts that read the same table by the same date: one scan computes them all."""
+    out: dict[tuple[str, str | None], list[Part]] = {}
+    for p in parts:
+        out.setdefault((p.table, p.date_col), []).append(p)
+    return out
+
+
+class Source(Protocol):
+    """Where part sums come from: the in-memory tables (below) or PostgreSQL (queries/pushdown)."""
+
+    @property
+    def regions(self) -> pl.DataFrame: ...
+
+    def sums(self, parts: Sequence[Part], filters: Filters, scope: Scope, as_of: date,
+             by: str | None) -> pl.DataFrame:
+        """One column per part, summed over the rows in the region, categories and (for flow
+        parts) the period. by=None: one row; "region": per region code (column KEY); "month":
+        per first day of the event's month (column KEY, flow parts only)."""
+
+    def stocks(self, parts: Sequence[Part], filters: Filters, scope: Scope,
+               ats: Sequence[date]) -> dict[str, list[float]]:
+        """Each stock part measured at each date of `ats`."""
+
+
+# Cubes kept per loaded data version (oldest dropped first): the as_of-free ones, plus the
+# as_of-dependent ones for a handful of as_of dates (a page compares with two earlier ones).
+CUBES_KEPT = 24
+
+
+class MemorySource:
+    """Part sums over the loaded tables, through their compact fact copies (queries/facts)."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.facts = tables.facts
+
+    @property
+    def regions(self) -> pl.DataFrame:
+        return self.tables.regions
+
+    def sums(self, parts: Sequence[Part], filters: Filters, scope: Scope, as_of: date,
+             by: str | None) -> pl.DataFrame:
+        frames = []
+        for (table, date_col), group in by_source(parts).items():
+            if date_col is not None and not self._category_filtered(table, filters):
+                lf = self._cube(table, date_col, as_of).lazy()
+                lf = lf.filter(*self._region_pred(filters, scope))
+                aggs = [pl.col(p.name).sum() for p in group]
+            else:
+                lf = self.facts.scan(table, filters, scope)
+                aggs = [p.value.total(as_of).alias(p.name) for p in group]
+            if date_col is not None:
+                lf = lf.filter(flt.in_period(date_col, filters.start, filters.end))
+            if by is None:
+                frames.append(lf.select(aggs))
+            elif by == "region":
+                frames.append(lf.group_by(RID).agg(aggs))
+            else:  # per day first (cheap integer keys), then per month on the small result
+                frames.append(lf.group_by(pl.col(date_col).alias(KEY)).agg(aggs))
+        collected = pl.collect_all(frames)
+        if by is None:
+            return pl.concat(collected, how="horizontal")
+        if by == "region":
+            collected = [f.join(self.facts.codes_frame(KEY), on=RID, how="left").drop(RID) for f in collected]
+        else:
+            collected = [f.group_by(pl.col(KEY).dt.truncate("1mo")).agg(pl.exclude(KEY).sum()) for f in collected]
+        return _outer(collected)
+
+    def _category_filtered(self, table: str, filters: Filters) -> bool:
+        names = self.facts.frames[table].columns
+        return any(getattr(filters, attr) and col in names for col, attr in FILTER_COLUMNS.items())
+
+    def _region_pred(self, filters: Filters, scope: Scope) -> list[pl.Expr]:
+        region = flt.effective_region(filters, scope)
+        if region is None:
+            return []
+        lo, hi = self.facts.region_range(region)
+        return [pl.col(RID).is_between(lo, hi, closed="left")]
+
+    def _cube(self, table: str, date_col: str, as_of: date) -> pl.DataFrame:
+        """Every part read by (table, date_col), summed per region and day: a ledger of
+        millions of rows shrinks to about (regions × days) rows, and every later period,
+        region or roll-up is summed from that. Parts that count "done by as_of" depend on
+        as_of, so those cubes are kept per as_of."""
+        group = by_source(PARTS.values())[(table, date_col)]
+        at = as_of if any(p.value.uses_as_of for p in group) else None
+        key = (table, date_col, at)
+        with self.facts.lock:
+            cube = self.facts.cubes.get(key)
+        if cube is None:
+            cube = (self.facts.frames[table].lazy().filter(pl.col(date_col).is_not_null())
+                    .group_by(RID, date_col).agg([p.value.total(as_of).alias(p.name) for p in group])
+                    .collect())
+            with self.facts.lock:
+                self.facts.cubes[key] = cube
+                while len(self.facts.cubes) > CUBES_KEPT:
+                    self.facts.cubes.pop(next(iter(self.facts.cubes)))
+        return cube
+
+    def stocks(self, parts: Sequence[Part], filters: Filters, scope: Scope,
+               ats: Sequence[date]) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {}
+        for (table, _), group in by_source(parts).items():
+            row = self.facts.scan(table, filters, scope).select(
+                [p.value.total(at).alias(f"{p.name}#{i}")
+                 for p in group for i, at in enumerate(ats)]).collect().row(0, named=True)
+            for p in group:
+                out[p.name] = [row[f"{p.name}#{i}"] for i in range(len(ats))]
+        return out
+
+
+def _outer(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.join(f, on=KEY, how="full", coalesce=True)
+    return out
+
+
+def source(tables: "Tables | Source") -> Source:
+    return MemorySource(tables) if isinstance(tables, Tables) else tables
 
 
 def _finish(frame: pl.DataFrame, metric_keys: Sequence[str]) -> pl.DataFrame:
@@ -172,12 +315,10 @@ def _finish(frame: pl.DataFrame, metric_keys: Sequence[str]) -> pl.DataFrame:
     return frame.select(*keep, *exprs)
 
 
-def compute(tables: Tables, filters: Filters, scope: Scope, as_of: date,
+def compute(tables: "Tables | Source", filters: Filters, scope: Scope, as_of: date,
             metric_keys: Sequence[str] = tuple(METRICS)) -> dict[str, float | int | None]:
     """Each metric over the whole period and region: the numbers on the KPI cards."""
-    parts = _parts_for(metric_keys)
-    frames = [_part_frame(tables, p, filters, scope, as_of, None) for p in parts]
-    row = pl.concat(pl.collect_all(frames), how="horizontal")
+    row = source(tables).sums(_parts_for(metric_keys), filters, scope, as_of, None)
     return _finish(row.fill_null(0), metric_keys).row(0, named=True)
 
 
@@ -224,11 +365,12 @@ def change(now: float | None, before: float | None, is_rate: bool) -> float | No
     return (now - before) / before
 
 
-def rollup(tables: Tables, filters: Filters, scope: Scope, as_of: date,
+def rollup(tables: "Tables | Source", filters: Filters, scope: Scope, as_of: date,
            metric_keys: Sequence[str] = tuple(METRICS)) -> pl.DataFrame:
     """Each metric for every child of the region being viewed (all children, zeros included),
     with name, population and a per-10,000-residents column for every non-rate metric."""
-    regions = tables.regions
+    src = source(tables)
+    regions = src.regions
     region = flt.effective_region(filters, scope) or root_code(regions)
     level = child_level(level_of(region))
     kids = regions.filter(pl.col("parent_code") == region).select(
@@ -236,14 +378,12 @@ def rollup(tables: Tables, filters: Filters, scope: Scope, as_of: date,
     if level is None or kids.is_empty():
         return kids.with_columns([pl.lit(None).alias(k) for k in metric_keys])
     parts = _parts_for(metric_keys)
-    frames = [_part_frame(tables, p, filters, scope, as_of,
-                          lambda part: child_key("region_code", level)) for p in parts]
-    out = kids
-    for part, frame in zip(parts, pl.collect_all(frames)):
-        out = out.join(frame, on=KEY, how="left")
-    out = out.with_columns([pl.col(p.name).fill_null(0) for p in parts])
-    metrics = _finish(out.select(KEY, *[p.name for p in parts]), metric_keys)
-    result = kids.join(metrics, on=KEY, how="left")
+    names = [p.name for p in parts]
+    # Summed per region code (a few thousand rows), then per child: sums add up exactly.
+    per_code = src.sums(parts, filters, scope, as_of, "region")
+    per_child = per_code.group_by(child_key(KEY, level).alias(KEY)).agg(pl.col(names).sum())
+    out = kids.select(KEY).join(per_child, on=KEY, how="left").with_columns(pl.col(names).fill_null(0))
+    result = kids.join(_finish(out, metric_keys), on=KEY, how="left")
     per10k = [
         pl.when(pl.col("population") > 0)
         .then(pl.col(k) / pl.col("population") * 10_000).otherwise(None).alias(f"{k}_per10k")
@@ -276,27 +416,25 @@ def buckets(start: date, end: date, every: str = "1mo") -> list[date]:
     return out
 
 
-def series(tables: Tables, filters: Filters, scope: Scope, as_of: date,
+def series(tables: "Tables | Source", filters: Filters, scope: Scope, as_of: date,
            metric_keys: Sequence[str] = tuple(METRICS), every: str = "1mo") -> pl.DataFrame:
     """Each metric per calendar month, quarter or year of the period ("period" = its first
     day), empty buckets as 0. Rates are recomputed from the bucket's own sums, never averaged;
     stocks are measured at each bucket's end (or as_of, if earlier)."""
+    src = source(tables)
     starts = buckets(filters.start, filters.end, every)
-    skeleton = pl.DataFrame({KEY: starts}, schema={KEY: pl.Date})
+    out = pl.DataFrame({KEY: starts}, schema={KEY: pl.Date})
     flow_parts = [p for p in _parts_for(metric_keys) if p.date_col is not None]
     stock_parts = [p for p in _parts_for(metric_keys) if p.date_col is None]
-    frames = [_part_frame(tables, p, filters, scope, as_of,
-                          lambda part: pl.col(part.date_col).dt.truncate(every)) for p in flow_parts]
-    out = skeleton
-    for part, frame in zip(flow_parts, pl.collect_all(frames)):
-        out = out.join(frame, on=KEY, how="left")
-    for part in stock_parts:
-        values = []
-        lf = flt.apply(getattr(tables, part.table), filters, scope)
-        for b in starts:
-            at = min(flt.add_months(b, EVERY_MONTHS[every]) - timedelta(days=1), as_of)
-            values.append(lf.select(part.value(at).cast(pl.Float64).sum()).collect().item())
-        out = out.with_columns(pl.Series(part.name, values, dtype=pl.Float64))
+    if flow_parts:
+        names = [p.name for p in flow_parts]
+        monthly_sums = src.sums(flow_parts, filters, scope, as_of, "month")
+        bucketed = monthly_sums.group_by(pl.col(KEY).cast(pl.Date).dt.truncate(every)).agg(pl.col(names).sum())
+        out = out.join(bucketed, on=KEY, how="left")
+    if stock_parts:
+        ats = [min(flt.add_months(b, EVERY_MONTHS[every]) - timedelta(days=1), as_of) for b in starts]
+        values = src.stocks(stock_parts, filters, scope, ats)
+        out = out.with_columns([pl.Series(p.name, values[p.name], dtype=pl.Float64) for p in stock_parts])
     out = out.with_columns([pl.col(p.name).fill_null(0) for p in (*flow_parts, *stock_parts)])
     return _finish(out, metric_keys).rename({KEY: "period"})
 

@@ -6,6 +6,7 @@ so storage, loading, demo data and tests can never disagree about a column's nam
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 import polars as pl
 import sqlalchemy as sa
@@ -152,6 +153,14 @@ class Tables:
                 df = raw if isinstance(raw, pl.DataFrame) else pl.DataFrame(raw)
                 frames[f.name] = conform(f.name, df)
         return cls(**frames)
+
+    @cached_property
+    def facts(self):  # noqa: ANN201 - queries.facts.Facts
+        """Compact copies for the metric engine, built on first use and kept with these frames
+        (a new data version is a new Tables, so they can never be stale)."""
+        from queries.facts import build
+
+        return build(self)
 
     def as_dict(self) -> dict[str, pl.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,7 +133,8 @@ def _bump_version(conn: sa.Connection) -> None:
         conn.execute(t.update().where(t.c.key == "data_version").values(value=str(int(current) + 1)))
 
 
-def _read_table(url: str, table: str) -> pl.DataFrame:
+def read_table(url: str, table: str) -> pl.DataFrame:
+    """One table with the declared schema (Arrow from PostgreSQL, sqlite3 from SQLite)."""
     cols = ", ".join(name for name, _, _ in COLUMNS[table])
     query = f"SELECT {cols} FROM {table}"  # table/column names come from schema.py, not input
     if is_sqlite(url):
@@ -165,7 +168,50 @@ def _read_sqlite(url: str, table: str, query: str) -> pl.DataFrame:
 
 def load_tables(url: str) -> Tables:
     """Read every ledger into polars with the declared schema."""
-    return Tables(**{t: _read_table(url, t) for t in TABLE_NAMES})
+    return Tables(**{t: read_table(url, t) for t in TABLE_NAMES})
+
+
+def snapshot_dir(url: str) -> Path | None:
+    """Where Parquet copies of the ledgers live: beside a SQLite file (same permissions as the
+    data it copies), or OVERSIGHT_SNAPSHOT_DIR for a server database; None disables them."""
+    configured = os.environ.get("OVERSIGHT_SNAPSHOT_DIR")
+    if configured:
+        return Path(configured)
+    if is_sqlite(url) and _sqlite_path(url) != ":memory:":
+        return Path(_sqlite_path(url) + ".snapshot")
+    return None
+
+
+def load_tables_cached(url: str, version: int) -> Tables:
+    """`load_tables`, through a Parquet snapshot of data version `version` when there is one.
+
+    Reading millions of rows from SQLite row by row takes minutes; the same rows from Parquet
+    take a second or two. The first start after a write pays the database read and leaves the
+    snapshot (written to a temporary folder, then renamed, so a half-written one is never read);
+    older versions' snapshots are removed."""
+    base = snapshot_dir(url)
+    if base is None:
+        return load_tables(url)
+    here = base / f"v{version}"
+    if here.is_dir():
+        try:
+            return Tables(**{t: conform(t, pl.read_parquet(here / f"{t}.parquet")) for t in TABLE_NAMES})
+        except (OSError, pl.exceptions.PolarsError):
+            pass  # unreadable snapshot: fall back to the database and rewrite it
+    tables = load_tables(url)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=base, prefix=".tmp-"))
+        for t in TABLE_NAMES:
+            getattr(tables, t).write_parquet(tmp / f"{t}.parquet")
+        shutil.rmtree(here, ignore_errors=True)
+        tmp.rename(here)
+        for old in base.iterdir():
+            if old.name != here.name and not old.name.startswith(".tmp-"):
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        pass  # a read-only disk only costs the next start its speed
+    return tables
 
 
 @contextmanager

@@ -102,3 +102,21 @@ def test_empty_period_says_no_data(app):
     app.query_params["range"] = ["2020-01-01", "2020-01-31"]
     app.run()
     assert any("本期无数据" in i.value for i in app.info)
+
+
+def test_pushdown_mode_shows_the_same_march_figures(app, monkeypatch):
+    """With OVERSIGHT_QUERY_MODE=pushdown the cards are summed by the database itself."""
+    from queries.pushdown import SqlSource
+
+    calls = []
+    original = SqlSource.sums
+    monkeypatch.setattr(SqlSource, "sums", lambda self, *a: calls.append(a) or original(self, *a))
+    monkeypatch.setenv("OVERSIGHT_QUERY_MODE", "pushdown")
+    app.run()
+    assert calls, "the cards were not computed by the database"
+    assert not app.exception
+    assert cards(app)["立案数"] == "2 件" and cards(app)["办结率"] == "50.0%"
+    app.selectbox(key="district").set_value(fx.DIST_A).run()
+    got = cards(app)
+    assert (got["立案数"], got["信访件数"], got["追缴挽回资金"], got["办结率"]) == (
+        "1 件", "3 件", "5.50 万元", "66.7%")
