@@ -70,8 +70,12 @@ def _number_format(unit: str, per10k: bool) -> str:
     return ",.0f"
 
 
+@st.fragment
 def ranking(view: View, key_prefix: str = "overview") -> None:
-    """Children of the viewed region ranked by a chosen metric, optionally per 10,000 residents."""
+    """Children of the viewed region ranked by a chosen metric, optionally per 10,000 residents.
+
+    A fragment: switching the metric or the per-10,000 toggle reruns this chart only, not the
+    cards, map and warning list around it."""
     left, right = st.columns([3, 2])
     metric = left.selectbox(tr("overview.ranking_metric"), RANKABLE, key=f"{key_prefix}_rank_metric",
                             format_func=lambda k: tr(f"metric.{k}"))
