@@ -14,6 +14,8 @@ from dashboard.filterbar import View
 from dashboard.ui import tr
 from queries import audit, store
 from queries.accounts import Account
+from queries.details import PATH
+from queries.schema import polars_schema
 from queries.ingest import table_label
 
 RECORD_TYPE = {"cases": "case", "complaints": "complaint", "rectifications": "rectification"}
@@ -40,25 +42,24 @@ def detail_page(view: View, table: str) -> None:
     c1, c2 = st.columns([3, 1])
     search = c1.text_input(tr("details.search"), key=f"{table}_search")
     open_only = c2.toggle(tr("details.open_only"), key=f"{table}_open_only")
-    df = data.detail(*view.args(), table, search, open_only)
-    if not account.can("see_persons"):
-        df = df.drop([c for c in df.columns if c in PERSON_COLS])
-    all_cols = df.columns
+    index = data.detail_index(*view.args(), table, search, open_only)
+    all_cols = [*PATH, *(c for c in polars_schema(table)
+                         if account.can("see_persons") or c not in PERSON_COLS)]
     labels = dict(zip(all_cols, export.headers(table, all_cols)))
     with st.popover(tr("details.columns"), icon=":material/view_column:"):
         shown = st.multiselect(tr("details.columns"), all_cols, default=all_cols, key=f"{table}_columns",
                                format_func=lambda c: labels.get(c, c), label_visibility="collapsed")
-    if df.is_empty():
+    if index.is_empty():
         st.info(f"{tr('empty.period')}。{tr('empty.hint')}")
         return
     p1, p2, p3 = st.columns([1, 1, 3])
     size = p1.selectbox(tr("details.page_size"), (50, 100, 500), key=f"{table}_page_size")
-    pages = max(1, math.ceil(df.height / size))
+    pages = max(1, math.ceil(index.len() / size))
     page = int(p2.number_input(tr("details.page"), min_value=1, max_value=pages, value=1, step=1,
                                key=f"{table}_page"))
-    p3.caption(tr("details.count", n=f"{df.height:,}", page=page, pages=pages))
+    p3.caption(tr("details.count", n=f"{index.len():,}", page=page, pages=pages))
     cols = [c for c in all_cols if c in shown] or [ID_COL[table]]
-    page_rows = df.slice((page - 1) * size, size)
+    page_rows = data.detail_rows(view.url, view.version, table, index.slice((page - 1) * size, size))
     view_rows = page_rows.select(cols).with_columns(
         [pl.col(c).fill_null("—") for c in cols if c in ("district", "township", "village")])
     event = st.dataframe(view_rows, hide_index=True, column_config=_config(table, cols),
@@ -70,10 +71,10 @@ def detail_page(view: View, table: str) -> None:
     else:
         st.caption(tr("details.select_hint"))
     if account.can("export"):
-        export_panel(view, account, table, df.select(cols), search, open_only)
+        export_panel(view, account, table, index, cols, search, open_only)
 
 
-def export_panel(view: View, account: Account, table: str, frame: pl.DataFrame, search: str,
+def export_panel(view: View, account: Account, table: str, index: pl.Series, cols: list[str], search: str,
                  open_only: bool) -> None:
     """Exports are built only on request (large tables), after a purpose is given; the
     download itself is what gets audited."""
@@ -83,6 +84,7 @@ def export_panel(view: View, account: Account, table: str, frame: pl.DataFrame, 
         if not purpose.strip():
             st.warning(tr("details.need_purpose"))
         else:
+            frame = data.detail_rows(view.url, view.version, table, index).select(cols)
             stamp = f"{account.display_name}（{account.username}） {datetime.now():%Y-%m-%d %H:%M}"
             notes = [("台账", lh_table_label(table)), ("统计期间", f"{view.start} 至 {view.end}"),
                      ("区域", view.region_name), ("管辖范围", view.scope_region or "全部"),

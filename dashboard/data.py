@@ -264,10 +264,20 @@ def anomalies(url: str, data_version: int, start: date, end: date, region: str |
                             as_of, trends.load_anomaly_config(), metric)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def detail(url: str, data_version: int, start: date, end: date, region: str | None, fields: tuple[str, ...],
-           scope_region: str | None, as_of: date, table: str, search: str, open_only: bool) -> pl.DataFrame:
+@st.cache_resource(max_entries=32, show_spinner=False)
+def detail_index(url: str, data_version: int, start: date, end: date, region: str | None,
+                 fields: tuple[str, ...], scope_region: str | None, as_of: date, table: str, search: str,
+                 open_only: bool) -> pl.Series:
+    """Which ledger rows a detail table shows, newest first. A resource, not data: at millions
+    of matches a pickled copy per rerun would cost more than computing it; nobody mutates it."""
     from queries import details
 
-    return details.detail(_tables(url, data_version), table, _filters(start, end, region, fields),
-                          Scope(scope_region), as_of, search, open_only)
+    return details.match_index(_tables(url, data_version), table, _filters(start, end, region, fields),
+                               Scope(scope_region), as_of, search, open_only)
+
+
+def detail_rows(url: str, data_version: int, table: str, index: pl.Series) -> pl.DataFrame:
+    """The rows at `index` with their region path: one page, or an export."""
+    from queries import details
+
+    return details.rows(_tables(url, data_version), table, index)

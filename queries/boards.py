@@ -18,24 +18,38 @@ from queries.schema import Tables
 from queries.warnings_config import WarningConfig
 
 
+def _township_of(code: pl.Expr) -> pl.Expr:
+    """The township a region code lies in; null for items filed at district level or above."""
+    return pl.when(code.str.slice(6, 3) != "000").then(code.str.slice(0, 9).str.pad_end(12, "0"))
+
+
 def _rect_stock(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> pl.LazyFrame:
-    """Rectification items assigned by as_of, with overdue / due / open flags at as_of."""
+    """Rectification items assigned by as_of, with overdue / due / open flags at as_of.
+
+    The flags and the township key are worked out once per as_of (kept on the tables): a
+    region or field change at the same as_of then only filters and counts."""
+    def build() -> pl.DataFrame:
+        return (W.rect_at(tables, as_of).lazy()
+                .filter(pl.col("started_on") <= as_of)
+                .with_columns(
+                    (PARTS["rectifications_overdue"].value(as_of) == 1).alias("overdue"),
+                    (pl.col("due_on") < as_of).fill_null(False).alias("due"),
+                    (pl.col("completed_on").is_not_null() & (pl.col("completed_on") <= as_of)).alias("done"),
+                    (W.expected_progress(as_of) - pl.col("progress_pct").fill_null(0)).clip(0, None).alias("lag"),
+                    _township_of(pl.col("region_code")).alias("township_code"))
+                .collect())
+
     f = replace(filters, start=date.min, end=date.max)
-    return (W.progress_at(flt.apply(tables.rectifications, f, scope), tables.progress_updates, as_of)
-            .filter(pl.col("started_on") <= as_of)
-            .with_columns(
-                (PARTS["rectifications_overdue"].value(as_of) == 1).alias("overdue"),
-                (pl.col("due_on") < as_of).fill_null(False).alias("due"),
-                (pl.col("completed_on").is_not_null() & (pl.col("completed_on") <= as_of)).alias("done"),
-                (W.expected_progress(as_of) - pl.col("progress_pct").fill_null(0)).clip(0, None).alias("lag")))
+    return flt.apply(tables.memo.get(("rect_stock", as_of), build), f, scope)
 
 
 def _board(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig,
-           key: pl.Expr, key_name: str) -> pl.DataFrame:
-    items = _rect_stock(tables, filters, scope, as_of).with_columns(key.alias(key_name))
+           item_key: str, warning_key: pl.Expr, key_name: str) -> pl.DataFrame:
+    """Items, overdue, due and open warnings per key. A warning row carries its item's region
+    and unit, so `warning_key` finds the same key on it without joining back to the items."""
+    items = _rect_stock(tables, filters, scope, as_of).rename({item_key: key_name})
     warns = (W.evaluate(tables, filters, scope, as_of, cfg, rules=W.RECT_PRECEDENCE).lazy()
-             .join(items.select(pl.col("item_id").alias("record_id"), key_name), on="record_id")
-             .group_by(key_name).agg(pl.len().cast(pl.Int64).alias("open_warnings")))
+             .group_by(warning_key.alias(key_name)).agg(pl.len().cast(pl.Int64).alias("open_warnings")))
     return (items.filter(pl.col(key_name).is_not_null())
             .group_by(key_name)
             .agg(pl.len().cast(pl.Int64).alias("items"), pl.col("overdue").sum().cast(pl.Int64).alias("overdue"),
@@ -61,18 +75,16 @@ def _ranked(now: pl.DataFrame, before: pl.DataFrame, key_name: str) -> pl.DataFr
 
 def slow_units(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig) -> pl.DataFrame:
     """Responsible units ranked by overdue items and open warnings, with Δ since last month."""
-    key = pl.col("responsible_unit")
-    now = _board(tables, filters, scope, as_of, cfg, key, "unit")
-    before = _board(tables, filters, scope, add_months(as_of, -1), cfg, key, "unit")
+    now = _board(tables, filters, scope, as_of, cfg, "responsible_unit", pl.col("unit"), "unit")
+    before = _board(tables, filters, scope, add_months(as_of, -1), cfg, "responsible_unit", pl.col("unit"), "unit")
     return _ranked(now, before, "unit")
 
 
 def slow_townships(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig) -> pl.DataFrame:
     """Townships ranked the same way (items filed at district level are not a township's)."""
-    code = pl.col("region_code")
-    key = pl.when(code.str.slice(6, 3) != "000").then(code.str.slice(0, 9).str.pad_end(12, "0"))
-    now = _board(tables, filters, scope, as_of, cfg, key, "code")
-    before = _board(tables, filters, scope, add_months(as_of, -1), cfg, key, "code")
+    key = _township_of(pl.col("region_code"))
+    now = _board(tables, filters, scope, as_of, cfg, "township_code", key, "code")
+    before = _board(tables, filters, scope, add_months(as_of, -1), cfg, "township_code", key, "code")
     names = tables.regions.select("code", pl.col("name").alias("township"),
                                   pl.col("parent_code").alias("_parent"))
     districts = tables.regions.select(pl.col("code").alias("_parent"), pl.col("name").alias("district"))

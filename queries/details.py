@@ -4,6 +4,7 @@ complaints by receipt, rectifications by assignment); `open_only` keeps unfinish
 any date instead."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -12,26 +13,73 @@ import polars as pl
 from queries import filters as flt
 from queries.filters import Filters, Scope
 from queries.regions import with_region_path
-from queries.schema import Tables, polars_schema
+from queries.schema import MAIN_DATE, Tables, polars_schema
 
-MAIN_DATE = {"cases": "filed_on", "complaints": "received_on", "rectifications": "started_on"}
 DONE_DATE = {"cases": "closed_on", "complaints": "closed_on", "rectifications": "completed_on"}
 PATH = ("district", "township", "village")
 
 
-def detail(tables: Tables, table: str, filters: Filters, scope: Scope, as_of: date, search: str = "",
-           open_only: bool = False) -> pl.DataFrame:
-    lf = flt.apply(getattr(tables, table), replace(filters), scope)
+ROW = "_row"
+
+
+def match_index(tables: Tables, table: str, filters: Filters, scope: Scope, as_of: date, search: str = "",
+                open_only: bool = False) -> pl.Series:
+    """Positions in the ledger frame of the rows that match, newest first.
+
+    A page shows 50 of maybe millions of matches, so a filter change computes only which rows
+    match (on the metric engine's compact copy: a region is an integer range there) and the
+    rows themselves are gathered for the page shown or for an export. Ledgers loaded by
+    `queries.store` are already sorted newest first, so the matches need no sort."""
+    lf = tables.facts.scan(table, filters, scope, row_index=ROW)
     if open_only:
         done = DONE_DATE[table]
         lf = lf.filter(pl.col(done).is_null() | (pl.col(done) > as_of))
     else:
         lf = lf.filter(flt.in_period(MAIN_DATE[table], filters.start, filters.end))
-    lf = with_region_path(lf, tables.regions)
+    index = lf.select(ROW).collect().to_series()
+    frame = getattr(tables, table)
     if search.strip():
-        text_cols = [c for c, t in polars_schema(table).items() if t == pl.String] + list(PATH)
-        needle = search.strip().lower()
-        lf = lf.filter(pl.any_horizontal([pl.col(c).str.to_lowercase().str.contains(needle, literal=True)
-                                          for c in text_cols]).fill_null(False))
-    cols = list(polars_schema(table))
-    return lf.select(*PATH, *cols).sort(MAIN_DATE[table], descending=True, nulls_last=True).collect()
+        index = _search(tables, table, frame, index, search.strip())
+    if not frame[MAIN_DATE[table]].flags["SORTED_DESC"]:
+        index = (pl.DataFrame({ROW: index, "_d": frame[MAIN_DATE[table]].gather(index)})
+                 .sort("_d", descending=True, nulls_last=True, maintain_order=True)[ROW])
+    return index
+
+
+def _search(tables: Tables, table: str, frame: pl.DataFrame, index: pl.Series, needle: str) -> pl.Series:
+    """The matches whose text or district / township / village name contains the needle,
+    ignoring case. Names are matched on the small region table, then by code."""
+    pattern = "(?i)" + re.escape(needle)
+    paths = with_region_path(tables.regions.lazy().select(pl.col("code").alias("region_code")), tables.regions)
+    named = (paths.filter(pl.any_horizontal([pl.col(c).str.contains(pattern) for c in PATH]).fill_null(False))
+             .select("region_code").collect().to_series())
+    text_cols = [c for c, t in polars_schema(table).items() if t == pl.String]
+    hit = pl.any_horizontal([pl.col(c).str.contains(pattern) for c in text_cols]).fill_null(False)
+    if not tables.facts.codes.is_in(tables.regions["code"].implode()).all():
+        # Codes missing from the region table (fixtures only: imports refuse them) get their
+        # names from their prefixes, so match those rows the slow way.
+        pathed = with_region_path(frame.with_row_index(ROW)[index].lazy(), tables.regions)
+        return (pathed.filter(hit | pl.any_horizontal([pl.col(c).str.contains(pattern) for c in PATH]).fill_null(False))
+                .select(ROW).sort(ROW).collect().to_series())
+    return (frame.with_row_index(ROW)[index].lazy()
+            .filter(hit | pl.col("region_code").is_in(named.implode()))
+            .select(ROW).collect().to_series())
+
+
+def rows(tables: Tables, table: str, index: pl.Series) -> pl.DataFrame:
+    """The rows at `index` (from `match_index`), in that order, with their region path."""
+    return with_path(tables, getattr(tables, table).select(list(polars_schema(table)))[index])
+
+
+def with_path(tables: Tables, rows: pl.DataFrame) -> pl.DataFrame:
+    """District / township / village names in front of the rows, their order kept."""
+    cols = [c for c in rows.columns if c not in PATH]
+    return (with_region_path(rows.lazy().with_row_index(ROW), tables.regions)
+            .sort(ROW).select(*PATH, *cols).collect())
+
+
+def detail(tables: Tables, table: str, filters: Filters, scope: Scope, as_of: date, search: str = "",
+           open_only: bool = False) -> pl.DataFrame:
+    """Every matching row with its region path: what an export and the CLI write."""
+    return rows(tables, table, match_index(tables, table, filters, scope, as_of, search, open_only))
+

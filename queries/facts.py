@@ -41,9 +41,12 @@ class Facts:
         hi = int(self.codes.search_sorted(prefix + "\uffff", side="left"))
         return lo, hi
 
-    def scan(self, table: str, filters: Filters, scope: Scope) -> pl.LazyFrame:
-        """The table narrowed to the effective region and the category filters (not the period)."""
+    def scan(self, table: str, filters: Filters, scope: Scope, row_index: str | None = None) -> pl.LazyFrame:
+        """The table narrowed to the effective region and the category filters (not the period);
+        with `row_index`, each row keeps its position in the ledger frame under that name."""
         lf = self.frames[table].lazy()
+        if row_index:
+            lf = lf.with_row_index(row_index)
         preds: list[pl.Expr] = []
         region = effective_region(filters, scope)
         if region is not None:

@@ -131,6 +131,19 @@ META_TABLE = sa.Table(
 )
 
 
+# Each fact ledger's main date: the period filter of its detail table, and its stored order.
+MAIN_DATE = {"cases": "filed_on", "complaints": "received_on", "rectifications": "started_on"}
+
+
+def sort_newest_first(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """A fact ledger newest first, the order its detail table shows. Loaded ledgers are kept
+    in this order so that a detail table's matches need no sort (queries.details); other
+    tables are returned as given."""
+    if table not in MAIN_DATE:
+        return frame
+    return frame.sort(MAIN_DATE[table], descending=True, nulls_last=True, maintain_order=True)
+
+
 @dataclass(frozen=True)
 class Tables:
     """All ledgers as polars frames: the one input every query takes."""
@@ -161,6 +174,14 @@ class Tables:
         from queries.facts import build
 
         return build(self)
+
+    @cached_property
+    def memo(self):  # noqa: ANN201 - queries.memo.Memo
+        """Derived frames (warning inputs per as-of date), kept with these frames for the same
+        reason as `facts`."""
+        from queries.memo import Memo
+
+        return Memo()
 
     def as_dict(self) -> dict[str, pl.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

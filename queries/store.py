@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from queries.schema import (
     BOUNDARY_TABLE, COLUMNS, META_TABLE, SA_TABLES, TABLE_NAMES, Tables, conform, metadata, polars_schema,
-    primary_key,
+    primary_key, sort_newest_first,
 )
 
 DEFAULT_URL = "sqlite:///data/oversight.db"
@@ -168,7 +168,7 @@ def _read_sqlite(url: str, table: str, query: str) -> pl.DataFrame:
 
 def load_tables(url: str) -> Tables:
     """Read every ledger into polars with the declared schema."""
-    return Tables(**{t: read_table(url, t) for t in TABLE_NAMES})
+    return Tables(**{t: sort_newest_first(t, read_table(url, t)) for t in TABLE_NAMES})
 
 
 def snapshot_dir(url: str) -> Path | None:
@@ -195,7 +195,8 @@ def load_tables_cached(url: str, version: int) -> Tables:
     here = base / f"v{version}"
     if here.is_dir():
         try:
-            return Tables(**{t: conform(t, pl.read_parquet(here / f"{t}.parquet")) for t in TABLE_NAMES})
+            return Tables(**{t: sort_newest_first(t, conform(t, pl.read_parquet(here / f"{t}.parquet")))
+                             for t in TABLE_NAMES})
         except (OSError, pl.exceptions.PolarsError):
             pass  # unreadable snapshot: fall back to the database and rewrite it
     tables = load_tables(url)

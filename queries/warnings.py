@@ -185,10 +185,31 @@ def rule_k2(cases: pl.LazyFrame, as_of: date, cfg: WarningConfig) -> pl.LazyFram
                  reason=_fmt("案件审结已 {} 天，“{}”环节尚未完成", days, which))
 
 
-def rule_p1(tables: Tables, cases: pl.LazyFrame, comp: pl.LazyFrame, rect: pl.LazyFrame,
+# The date pairs P1 checks, per table: (earlier step, later step, (earlier name, later name)).
+CASE_ORDER = (("clue_received_on", "filed_on", ("线索受理", "立案")), ("filed_on", "closed_on", ("立案", "审结")),
+              ("closed_on", "revisit_on", ("审结", "回访")), ("revisit_on", "feedback_on", ("回访", "反馈整改")))
+COMPLAINT_ORDER = (("received_on", "closed_on", ("受理", "办结")),)
+RECT_ORDER = (("started_on", "completed_on", ("交办", "完成")), ("completed_on", "verified_on", ("完成", "销号")))
+
+
+def _inverted(checks: tuple) -> pl.Expr:
+    """Any of the table's date pairs out of order (a null date is never out of order)."""
+    return pl.any_horizontal([pl.col(second) < pl.col(first) for first, second, _ in checks]).fill_null(False)
+
+
+def late_reports(updates: pl.LazyFrame | pl.DataFrame, rect: pl.LazyFrame) -> pl.LazyFrame:
+    """Progress reports dated after the item's completion that show less than 100 %."""
+    return (updates.lazy()
+            .join(rect.select("item_id", "completed_on"), on="item_id")
+            .filter((pl.col("reported_on") > pl.col("completed_on")) & (pl.col("progress_pct") < 100))
+            .drop("completed_on"))
+
+
+def rule_p1(updates: pl.DataFrame, cases: pl.LazyFrame, comp: pl.LazyFrame, rect: pl.LazyFrame,
             as_of: date) -> pl.LazyFrame:
     """P1 橙: dates out of order in one record (流程倒置). Flagged, never refused at import:
-    the ledger is the fact and the inversion is the finding."""
+    the ledger is the fact and the inversion is the finding. `updates` may be any superset of
+    the late reports (see `late_reports`)."""
     def inversion(lf, id_col, rtype, checks, unit=None):
         parts = []
         for first, second, text in checks:
@@ -200,18 +221,12 @@ def rule_p1(tables: Tables, cases: pl.LazyFrame, comp: pl.LazyFrame, rect: pl.La
         return parts
 
     parts = []
-    parts += inversion(cases, "case_id", "case", [
-        ("clue_received_on", "filed_on", ("线索受理", "立案")), ("filed_on", "closed_on", ("立案", "审结")),
-        ("closed_on", "revisit_on", ("审结", "回访")), ("revisit_on", "feedback_on", ("回访", "反馈整改"))],
-        unit=pl.col("unit_name"))
-    parts += inversion(comp, "complaint_id", "complaint", [("received_on", "closed_on", ("受理", "办结"))])
-    parts += inversion(rect, "item_id", "rectification", [
-        ("started_on", "completed_on", ("交办", "完成")), ("completed_on", "verified_on", ("完成", "销号"))],
-        unit=pl.col("responsible_unit"))
+    parts += inversion(cases, "case_id", "case", CASE_ORDER, unit=pl.col("unit_name"))
+    parts += inversion(comp, "complaint_id", "complaint", COMPLAINT_ORDER)
+    parts += inversion(rect, "item_id", "rectification", RECT_ORDER, unit=pl.col("responsible_unit"))
     # A progress report after completion that shows less than 100 %.
-    late = (tables.progress_updates.lazy()
+    late = (late_reports(updates, rect)
             .join(rect.select("item_id", "region_code", "completed_on", "responsible_unit"), on="item_id")
-            .filter((pl.col("reported_on") > pl.col("completed_on")) & (pl.col("progress_pct") < 100))
             .group_by("item_id", "region_code", "responsible_unit")
             .agg(pl.col("reported_on").max(), pl.col("progress_pct").min(), pl.col("completed_on").first()))
     parts.append(_rows(late, "P1", "rectification", "item_id", unit=pl.col("responsible_unit"),
@@ -244,13 +259,52 @@ def progress_at(rect: pl.LazyFrame, updates: pl.DataFrame, as_of: date) -> pl.La
             .drop("_last", "_pct", "_has"))
 
 
+def rect_at(tables: Tables, as_of: date) -> pl.DataFrame:
+    """Every rectification item with its progress as it stood on as_of, computed once per as_of
+    and data version: the warnings, the boards and the project board all start from it, and a
+    region or field change must not re-read millions of monthly reports."""
+    return tables.memo.get(("rect_at", as_of), lambda: progress_at(
+        tables.rectifications.lazy(), tables.progress_updates, as_of).collect())
+
+
+def _candidates(tables: Tables, as_of: date, cfg: WarningConfig) -> dict[str, pl.DataFrame]:
+    """The rows any rule can flag at as_of, per table, unfiltered by region or category.
+
+    Each set is a superset of what its rules select (open at as_of, the C3 window, a K2 link
+    missing, dates out of order), and every rule is a row filter or a group-by over its own
+    rows, so running the rules on the filtered candidates gives exactly the rows they give on
+    the whole table (tests/test_warnings.py checks this on the demo city). The sets are a few
+    per cent of the ledgers, so the next region or field filter at the same as_of costs
+    milliseconds instead of a scan of every record."""
+    def build() -> dict[str, pl.DataFrame]:
+        rect = rect_at(tables, as_of)
+        late = late_reports(tables.progress_updates, rect.lazy()).collect()
+        open_rect = (pl.col("started_on") <= as_of) & (pl.col("completed_on").is_null() | (pl.col("completed_on") > as_of))
+        window = as_of - timedelta(days=cfg.c3_window_days - 1)
+        repeat = pl.col("is_repeat").fill_null(False) & pl.col("received_on").is_between(window, as_of)
+        missing = lambda c: pl.col(c).is_null() | (pl.col(c) > as_of)  # noqa: E731
+        case_open = (pl.col("filed_on") <= as_of) & missing("closed_on")
+        case_link = (pl.col("closed_on") <= as_of) & (missing("revisit_on") | missing("feedback_on"))
+        return {
+            "rect": rect.filter((open_rect | _inverted(RECT_ORDER)).fill_null(False)
+                                | pl.col("item_id").is_in(late["item_id"].unique().implode())),
+            "late": late,
+            "complaints": tables.complaints.filter((_open_complaint(as_of) | repeat).fill_null(False)
+                                                   | _inverted(COMPLAINT_ORDER)),
+            "cases": tables.cases.filter((case_open | case_link).fill_null(False) | _inverted(CASE_ORDER)),
+        }
+
+    return tables.memo.get(("warning_candidates", as_of, cfg), build)
+
+
 def evaluate(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig,
              rules: tuple[str, ...] | None = None) -> pl.DataFrame:
     """All warnings at as_of within the scope and region filter, most severe first."""
     f = replace(filters, start=date.min, end=date.max)
-    rect = progress_at(flt.apply(tables.rectifications, f, scope), tables.progress_updates, as_of)
-    comp = flt.apply(tables.complaints, f, scope)
-    cases = flt.apply(tables.cases, f, scope)
+    cand = _candidates(tables, as_of, cfg)
+    rect = flt.apply(cand["rect"], f, scope)
+    comp = flt.apply(cand["complaints"], f, scope)
+    cases = flt.apply(cand["cases"], f, scope)
     want = set(rules or RULES_INFO)
     rect_parts = [fn(rect, as_of, cfg) for rid, fn in RECT_RULES.items() if rid in want]
     parts: list[pl.LazyFrame] = []
@@ -261,7 +315,7 @@ def evaluate(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: W
     parts += [fn(comp, as_of, cfg) for rid, fn in COMPLAINT_RULES.items() if rid in want]
     parts += [fn(cases, as_of, cfg) for rid, fn in CASE_RULES.items() if rid in want]
     if "P1" in want:
-        parts.append(rule_p1(tables, cases, comp, rect, as_of))
+        parts.append(rule_p1(cand["late"], cases, comp, rect, as_of))
     if not parts:
         return pl.DataFrame(schema={**SCHEMA, "district": pl.String, "township": pl.String, "village": pl.String})
     out = with_region_path(pl.concat(parts, how="vertical"), tables.regions)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import openpyxl
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from dashboard.cli import main
 from dashboard.export_warnings import to_xlsx
@@ -391,3 +392,36 @@ def test_a_past_as_of_reads_progress_as_it_stood_then():
 def test_items_without_reports_keep_the_ledger_progress(tables):
     w = run(tables).filter(pl.col("record_id") == "due_in_15")
     assert "进度 79%" in w["reason"].item()
+
+
+def _whole_tables(tables: Tables, as_of, cfg) -> dict[str, pl.DataFrame]:
+    """The reference: every record is a candidate, as before the candidate sets existed."""
+    return {"rect": W.progress_at(tables.rectifications.lazy(), tables.progress_updates, as_of).collect(),
+            "late": tables.progress_updates, "complaints": tables.complaints, "cases": tables.cases}
+
+
+@pytest.mark.parametrize("as_of", [D(2025, 12, 31), D(2025, 6, 30), D(2024, 3, 15)])
+def test_candidate_sets_give_the_same_warnings_as_the_whole_ledgers(demo_data, monkeypatch, as_of):
+    t = demo_data.tables
+    district = t.regions.filter(pl.col("level") == "district")["code"][1]
+    township = t.regions.filter(pl.col("level") == "township")["code"][3]
+    cfg = WarningConfig(c3_count=2, k2_days=30)
+    cases = [(Filters(as_of, as_of), Scope(), CFG), (Filters(as_of, as_of, region=district), Scope(), CFG),
+             (Filters(as_of, as_of, fields=("集体三资", "惠民惠农")), Scope(), cfg), (Filters(as_of, as_of), Scope(township), cfg)]
+    fast = [W.evaluate(t, f, s, as_of, c) for f, s, c in cases]
+    monkeypatch.setattr(W, "_candidates", _whole_tables)
+    slow = [W.evaluate(t, f, s, as_of, c) for f, s, c in cases]
+    for a, b in zip(fast, slow):
+        assert a.height > 0
+        assert_frame_equal(a.sort(pl.all()), b.sort(pl.all()))
+    assert set(fast[0]["rule"]) >= {"R1", "C1", "K1", "K2", "P1"}
+
+
+def test_warnings_at_two_as_of_dates_do_not_share_a_memo_entry(demo_data):
+    t = demo_data.tables
+    a, b = D(2025, 12, 31), D(2025, 6, 30)
+    first = W.evaluate(t, Filters(a, a), Scope(), a, CFG)
+    W.evaluate(t, Filters(b, b), Scope(), b, CFG)
+    fresh = Tables(**t.as_dict())
+    assert_frame_equal(W.evaluate(t, Filters(a, a), Scope(), a, CFG), first)
+    assert_frame_equal(W.evaluate(fresh, Filters(a, a), Scope(), a, CFG), first)
