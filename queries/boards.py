@@ -29,9 +29,10 @@ def _rect_stock(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> 
     The flags and the township key are worked out once per as_of (kept on the tables): a
     region or field change at the same as_of then only filters and counts."""
     def build() -> pl.DataFrame:
+        # Flags added beside the shared ledger columns (no filtered copy of millions of rows).
         return (W.rect_at(tables, as_of).lazy()
-                .filter(pl.col("started_on") <= as_of)
                 .with_columns(
+                    (pl.col("started_on") <= as_of).fill_null(False).alias("_assigned"),
                     (PARTS["rectifications_overdue"].value(as_of) == 1).alias("overdue"),
                     (pl.col("due_on") < as_of).fill_null(False).alias("due"),
                     (pl.col("completed_on").is_not_null() & (pl.col("completed_on") <= as_of)).alias("done"),
@@ -40,7 +41,7 @@ def _rect_stock(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> 
                 .collect())
 
     f = replace(filters, start=date.min, end=date.max)
-    return flt.apply(tables.memo.get(("rect_stock", as_of), build), f, scope)
+    return flt.apply(tables.memo.get(("rect_stock", as_of), build), f, scope).filter("_assigned")
 
 
 def _board(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig,

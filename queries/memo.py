@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 
 class Memo:
-    def __init__(self, kept: int = 8) -> None:
+    def __init__(self, kept: int = 16) -> None:
         self.kept = kept
         self._entries: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from queries import filters as flt
-from queries.filters import Filters, Scope
+from queries.filters import Filters, Scope, effective_region
 from queries.metrics import PARTS
 from queries.regions import with_region_path
 from queries.schema import Tables
@@ -250,7 +250,8 @@ def progress_at(rect: pl.LazyFrame, updates: pl.DataFrame, as_of: date) -> pl.La
              .group_by("item_id").agg(pl.col("reported_on").max().alias("_last"),
                                       pl.col("progress_pct").sort_by("reported_on").last().alias("_pct")))
     reported = updates.lazy().select(pl.col("item_id").unique(), pl.lit(True).alias("_has"))
-    return (rect.join(known, on="item_id", how="left").join(reported, on="item_id", how="left")
+    return (rect.join(known, on="item_id", how="left", maintain_order="left")
+            .join(reported, on="item_id", how="left", maintain_order="left")
             .with_columns(
                 pl.when(pl.col("_has")).then(pl.col("_pct").fill_null(0.0)).otherwise(pl.col("progress_pct"))
                 .alias("progress_pct"),
@@ -263,8 +264,13 @@ def rect_at(tables: Tables, as_of: date) -> pl.DataFrame:
     """Every rectification item with its progress as it stood on as_of, computed once per as_of
     and data version: the warnings, the boards and the project board all start from it, and a
     region or field change must not re-read millions of monthly reports."""
-    return tables.memo.get(("rect_at", as_of), lambda: progress_at(
-        tables.rectifications.lazy(), tables.progress_updates, as_of).collect())
+    def build() -> pl.DataFrame:
+        # Only the two as-of columns are new; the rest are the ledger's own columns, shared.
+        now = progress_at(tables.rectifications.lazy().select("item_id", "progress_pct", "last_update_on"),
+                          tables.progress_updates, as_of).collect()
+        return tables.rectifications.with_columns(now["progress_pct"], now["last_update_on"])
+
+    return tables.memo.get(("rect_at", as_of), build)
 
 
 def _candidates(tables: Tables, as_of: date, cfg: WarningConfig) -> dict[str, pl.DataFrame]:
@@ -299,7 +305,22 @@ def _candidates(tables: Tables, as_of: date, cfg: WarningConfig) -> dict[str, pl
 
 def evaluate(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig,
              rules: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """All warnings at as_of within the scope and region filter, most severe first."""
+    """All warnings at as_of within the scope and region filter, most severe first.
+
+    Every rule's rows belong to one record or one village, so the warnings inside a region are
+    the city's warnings whose region lies inside it: the city-wide list is worked out once per
+    as_of, categories and rules (kept on the tables) and each region or jurisdiction only
+    filters it."""
+    categories = replace(filters, start=date.min, end=date.max, region=None)
+    whole = tables.memo.get(("warnings", as_of, cfg, categories, rules),
+                            lambda: _evaluate(tables, categories, Scope(), as_of, cfg, rules))
+    if effective_region(filters, scope) is None:
+        return whole
+    return flt.apply(whole, replace(filters, start=date.min, end=date.max), scope).collect()
+
+
+def _evaluate(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig,
+              rules: tuple[str, ...] | None = None) -> pl.DataFrame:
     f = replace(filters, start=date.min, end=date.max)
     cand = _candidates(tables, as_of, cfg)
     rect = flt.apply(cand["rect"], f, scope)

@@ -79,3 +79,15 @@ def test_ledgers_load_newest_first(tmp_path):
     loaded = store.load_tables(url)
     assert loaded.complaints["complaint_id"].to_list() == ["q3", "q4", "q2", "q1", "q5"]
     assert loaded.cases["filed_on"].flags["SORTED_DESC"]
+
+
+def test_a_ledger_already_newest_first_is_flagged_not_copied():
+    frame = pl.DataFrame({"complaint_id": ["b", "a"], "received_on": [D(2024, 3, 2), D(2024, 3, 1)]})
+    out = sort_newest_first("complaints", frame)
+    assert out["received_on"].flags["SORTED_DESC"]
+    assert out["complaint_id"].to_list() == ["b", "a"]
+
+
+def test_a_ledger_with_missing_dates_sorts_them_last():
+    frame = pl.DataFrame({"complaint_id": ["n", "a", "b"], "received_on": [None, D(2024, 3, 1), D(2024, 3, 2)]})
+    assert sort_newest_first("complaints", frame)["complaint_id"].to_list() == ["b", "a", "n"]
