@@ -50,7 +50,7 @@ async def _session(browser, base: str, deadline: float, idx: int, timings: list[
     idle = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
     try:
         await page.goto(base, wait_until="load")
-        await page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+        await page.wait_for_selector('[data-testid="stMetric"]', timeout=600_000)
         i = idx
         while time.monotonic() < deadline:
             label = PERIODS[i % len(PERIODS)]
@@ -87,15 +87,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=120)
     ap.add_argument("--scale", type=float, default=1.0, help="demo scale")
+    ap.add_argument("--db", default=None, help="an existing database URL to serve instead of a new demo")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= 50 or not 1 <= args.seconds <= 600:
         print("--sessions 应在 1–50，--seconds 应在 1–600", file=sys.stderr)
         return 2
-    tmp = Path(tempfile.mkdtemp(prefix="oversight-load-"))
-    url = f"sqlite:///{tmp}/load.db"
-    subprocess.run([sys.executable, "-m", "dashboard", "demo", "--db", url, "--scale", str(args.scale)],
-                   cwd=ROOT, check=True, capture_output=True)
+    url = args.db
+    if url is None:
+        tmp = Path(tempfile.mkdtemp(prefix="oversight-load-"))
+        url = f"sqlite:///{tmp}/load.db"
+        subprocess.run([sys.executable, "-m", "dashboard", "demo", "--db", url, "--scale", str(args.scale)],
+                       cwd=ROOT, check=True, capture_output=True)
     port = _port()
     env = {**os.environ, "OVERSIGHT_DB_URL": url, "OVERSIGHT_DEMO_AUTOLOGIN": "leader"}
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),

@@ -455,11 +455,16 @@ def breakdown(tables: Tables, filters: Filters, scope: Scope, as_of: date, metri
         raise ValueError(f"{metric} cannot be broken down by {by}")
     frames = []
     for p in parts:
-        lf = flt.apply(getattr(tables, p.table), filters, scope).filter(
+        # The compact copy: the region is an integer range and the category a categorical, so
+        # the group-by hashes small integers; names are restored on the few result rows.
+        lf = tables.facts.scan(p.table, filters, scope).filter(
             flt.in_period(p.date_col, filters.start, filters.end))
-        frames.append(lf.group_by(pl.col(p.date_col).dt.truncate(every).alias("period"),
-                                  pl.col(by).fill_null("未填写").alias("category"))
-                      .agg(p.value(as_of).cast(pl.Float64).sum().alias(p.name)))
+        # Grouped by day first (an integer), then the few thousand day rows into buckets.
+        frames.append(lf.group_by(pl.col(p.date_col).alias("period"), pl.col(by).alias("category"))
+                      .agg(p.value(as_of).cast(pl.Float64).sum().alias(p.name))
+                      .with_columns(pl.col("period").dt.truncate(every),
+                                    pl.col("category").cast(pl.String).fill_null("未填写"))
+                      .group_by("period", "category").agg(pl.col(p.name).sum()))
     out = frames[0].collect()
     for frame in frames[1:]:
         out = out.join(frame.collect(), on=["period", "category"], how="full", coalesce=True)

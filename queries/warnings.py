@@ -242,33 +242,40 @@ COMPLAINT_RULES: dict[str, Callable] = {"C1": rule_c1, "C2": rule_c2, "C3": rule
 CASE_RULES: dict[str, Callable] = {"K1": rule_k1, "K2": rule_k2}
 
 
-def progress_at(rect: pl.LazyFrame, updates: pl.DataFrame, as_of: date) -> pl.LazyFrame:
-    """Progress and last update as they stood on as_of, from the monthly reports dated on or
-    before it. The ledger's progress_pct is the latest value, which for a past as_of would be
-    reading the future; items with no reports at all keep the ledger's values."""
-    known = (updates.lazy().filter(pl.col("reported_on") <= as_of)
-             .group_by("item_id").agg(pl.col("reported_on").max().alias("_last"),
-                                      pl.col("progress_pct").sort_by("reported_on").last().alias("_pct")))
-    reported = updates.lazy().select(pl.col("item_id").unique(), pl.lit(True).alias("_has"))
-    return (rect.join(known, on="item_id", how="left", maintain_order="left")
-            .join(reported, on="item_id", how="left", maintain_order="left")
-            .with_columns(
-                pl.when(pl.col("_has")).then(pl.col("_pct").fill_null(0.0)).otherwise(pl.col("progress_pct"))
-                .alias("progress_pct"),
-                pl.when(pl.col("_has")).then(pl.col("_last")).otherwise(pl.col("last_update_on"))
-                .alias("last_update_on"))
-            .drop("_last", "_pct", "_has"))
+def _reports(tables: Tables) -> tuple[pl.DataFrame, pl.Series]:
+    """The monthly reports keyed by their item's row in the ledger (an integer, not the text
+    id), sorted by row and date once per data version; and which rows have any report."""
+    def build() -> tuple[pl.DataFrame, pl.Series]:
+        rows = tables.rectifications.select("item_id").with_row_index("_r")
+        reports = (tables.progress_updates.lazy().join(rows.lazy(), on="item_id", how="inner")
+                   .select("_r", "reported_on", "progress_pct")
+                   .sort("_r", "reported_on", maintain_order=True).collect())
+        has = pl.repeat(False, tables.rectifications.height, dtype=pl.Boolean, eager=True)
+        if reports.height:
+            has = has.scatter(reports["_r"].unique(), True)
+        return reports, has
+
+    return tables.memo.get(("reports",), build)
 
 
 def rect_at(tables: Tables, as_of: date) -> pl.DataFrame:
-    """Every rectification item with its progress as it stood on as_of, computed once per as_of
-    and data version: the warnings, the boards and the project board all start from it, and a
-    region or field change must not re-read millions of monthly reports."""
+    """Every rectification item with its progress and last report as they stood on as_of, from
+    the monthly reports dated on or before it: the ledger's progress_pct is the latest value,
+    which for a past as_of would be reading the future; items with no reports at all keep the
+    ledger's values. Computed once per as_of and data version, since the warnings, the boards
+    and the project board all start from it; only the two as-of columns are new, the rest are
+    the ledger's own columns, shared."""
     def build() -> pl.DataFrame:
-        # Only the two as-of columns are new; the rest are the ledger's own columns, shared.
-        now = progress_at(tables.rectifications.lazy().select("item_id", "progress_pct", "last_update_on"),
-                          tables.progress_updates, as_of).collect()
-        return tables.rectifications.with_columns(now["progress_pct"], now["last_update_on"])
+        rect = tables.rectifications
+        reports, has = _reports(tables)
+        # Within a group rows keep their order, so last() is the latest report by as_of.
+        known = (reports.lazy().filter(pl.col("reported_on") <= as_of)
+                 .group_by("_r").agg(pl.col("reported_on").last(), pl.col("progress_pct").last()).collect())
+        last = pl.repeat(None, rect.height, dtype=pl.Date, eager=True).scatter(known["_r"], known["reported_on"])
+        pct = pl.repeat(None, rect.height, dtype=pl.Float64, eager=True).scatter(known["_r"], known["progress_pct"])
+        return rect.with_columns(
+            pl.when(has).then(pct.fill_null(0.0)).otherwise(pl.col("progress_pct")).alias("progress_pct"),
+            pl.when(has).then(last).otherwise(pl.col("last_update_on")).alias("last_update_on"))
 
     return tables.memo.get(("rect_at", as_of), build)
 
@@ -289,13 +296,16 @@ def _candidates(tables: Tables, as_of: date, cfg: WarningConfig) -> dict[str, pl
         window = as_of - timedelta(days=cfg.c3_window_days - 1)
         repeat = pl.col("is_repeat").fill_null(False) & pl.col("received_on").is_between(window, as_of)
         missing = lambda c: pl.col(c).is_null() | (pl.col(c) > as_of)  # noqa: E731
-        case_open = (pl.col("filed_on") <= as_of) & missing("closed_on")
-        case_link = (pl.col("closed_on") <= as_of) & (missing("revisit_on") | missing("feedback_on"))
+        # K1 and K2 need D days since filing / closing; C1 and C2 a due date at most N days off.
+        case_open = (pl.col("filed_on") <= as_of - timedelta(days=cfg.k1_days)) & missing("closed_on")
+        case_link = ((pl.col("closed_on") <= as_of - timedelta(days=cfg.k2_days))
+                     & (missing("revisit_on") | missing("feedback_on")))
+        complaint_due = _open_complaint(as_of) & (pl.col("due_on") <= as_of + timedelta(days=cfg.c2_days))
         return {
             "rect": rect.filter((open_rect | _inverted(RECT_ORDER)).fill_null(False)
                                 | pl.col("item_id").is_in(late["item_id"].unique().implode())),
             "late": late,
-            "complaints": tables.complaints.filter((_open_complaint(as_of) | repeat).fill_null(False)
+            "complaints": tables.complaints.filter((complaint_due | repeat).fill_null(False)
                                                    | _inverted(COMPLAINT_ORDER)),
             "cases": tables.cases.filter((case_open | case_link).fill_null(False) | _inverted(CASE_ORDER)),
         }

@@ -58,6 +58,15 @@ def test_composition_by_field_adds_up_to_the_series():
     assert march == {"集体三资": 1, "惠民惠农": 1}
 
 
+def test_a_missing_category_and_one_written_as_unfilled_are_one_stack():
+    t = fx.tables()
+    cases = t.cases.with_columns(pl.Series("field", [None, "惠民惠农", "未填写", "集体三资"]))
+    t = Tables(**{**t.as_dict(), "cases": cases})
+    comp = metrics.breakdown(t, Filters(*fx.MARCH), Scope(), fx.AS_OF, "cases_filed", "field")
+    # c1 (no field) and c3 ("未填写"), both filed in March; c2 was filed in February.
+    assert dict(comp.select("category", "cases_filed").iter_rows()) == {"未填写": 2}
+
+
 def test_breakdown_refuses_a_column_the_table_lacks():
     with pytest.raises(ValueError):
         metrics.breakdown(fx.tables(), Filters(*fx.MARCH), Scope(), fx.AS_OF, "rectifications_total", "channel")

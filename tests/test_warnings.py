@@ -396,7 +396,7 @@ def test_items_without_reports_keep_the_ledger_progress(tables):
 
 def _whole_tables(tables: Tables, as_of, cfg) -> dict[str, pl.DataFrame]:
     """The reference: every record is a candidate, as before the candidate sets existed."""
-    return {"rect": W.progress_at(tables.rectifications.lazy(), tables.progress_updates, as_of).collect(),
+    return {"rect": W.rect_at(tables, as_of),
             "late": tables.progress_updates, "complaints": tables.complaints, "cases": tables.cases}
 
 
