@@ -233,7 +233,7 @@ def run(scale_cases: int, runs: int, pg_url: str | None = None) -> dict:
         result["write_s"] = round(time.perf_counter() - t0, 2)
         first = cold_start(url)       # reads SQLite, leaves the snapshot
         restart = cold_start(url)     # a restart: reads the snapshot
-        result.update(load_s=first["load_s"], load_snapshot_s=restart["load_s"],
+        result.update(load_s=first["load_s"], load_peak_rss_mb=first["peak_rss_mb"], load_snapshot_s=restart["load_s"],
                       first_overview_ms=restart["first_overview_ms"], first_warnings_ms=restart["first_warnings_ms"],
                       app_peak_rss_mb=restart["peak_rss_mb"])
         t = store.load_tables_cached(url, store.data_version(url))
@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
           f"polars {machine['polars']}，pandas {machine['pandas']}，duckdb {machine['duckdb']}\n")
     for scale, r in results["scales"].items():
         print(f"### {int(scale):,} 案件 · {r['complaints']:,} 信访 · {r['rectifications']:,} 整改\n")
-        print(f"- 冷启动：从 SQLite {r['load_s']} s；重启（Parquet 快照）{r['load_snapshot_s']} s；"
+        print(f"- 冷启动：从 SQLite {r['load_s']} s（峰值内存 {r['load_peak_rss_mb']:,} MB）；重启（Parquet 快照）{r['load_snapshot_s']} s；"
               f"首次总览查询 {r['first_overview_ms']:,} ms，首次预警页 {r['first_warnings_ms']:,} ms；应用进程峰值内存 {r['app_peak_rss_mb']:,} MB")
         if "pg_load_s" in r:
             print(f"- PostgreSQL：写入 {r['pg_write_s']} s，冷加载 {r['pg_load_s']} s")

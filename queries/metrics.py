@@ -454,16 +454,22 @@ def breakdown(tables: Tables, filters: Filters, scope: Scope, as_of: date, metri
     if m.is_stock or any(by not in getattr(tables, p.table).columns for p in parts):
         raise ValueError(f"{metric} cannot be broken down by {by}")
     frames = []
+    picked = getattr(filters, FILTER_COLUMNS.get(by, ""), ())
     for p in parts:
-        # The compact copy: the region is an integer range and the category a categorical, so
-        # the group-by hashes small integers; names are restored on the few result rows.
-        lf = tables.facts.scan(p.table, filters, scope).filter(
-            flt.in_period(p.date_col, filters.start, filters.end))
-        # Grouped by day first (an integer), then the few thousand day rows into buckets.
-        frames.append(lf.group_by(pl.col(p.date_col).alias("period"), pl.col(by).alias("category"))
-                      .agg(p.value(as_of).cast(pl.Float64).sum().alias(p.name))
-                      .with_columns(pl.col("period").dt.truncate(every),
-                                    pl.col("category").cast(pl.String).fill_null("未填写"))
+        names = tables.facts.frames[p.table].columns
+        others = any(getattr(filters, attr) and col in names and col != by for col, attr in FILTER_COLUMNS.items())
+        if flt.effective_region(filters, scope) is None and not others:
+            # The city-wide view (the leadership default) reads a day × category cube.
+            lf = _category_cube(tables, p, by, as_of).lazy().filter(flt.in_period("period", filters.start, filters.end))
+            if picked:
+                lf = lf.filter(pl.col("category").is_in(list(picked)))
+        else:
+            # The compact copy: the region is an integer range and the category a categorical.
+            lf = (tables.facts.scan(p.table, filters, scope).filter(flt.in_period(p.date_col, filters.start, filters.end))
+                  .group_by(pl.col(p.date_col).alias("period"), pl.col(by).cast(pl.String).alias("category"))
+                  .agg(p.value(as_of).cast(pl.Float64).sum().alias(p.name)))
+        # Days first (integers), then the few thousand day rows into buckets.
+        frames.append(lf.with_columns(pl.col("period").dt.truncate(every), pl.col("category").fill_null("未填写"))
                       .group_by("period", "category").agg(pl.col(p.name).sum()))
     out = frames[0].collect()
     for frame in frames[1:]:
@@ -476,6 +482,26 @@ def breakdown(tables: Tables, filters: Filters, scope: Scope, as_of: date, metri
     finished = _finish(full.rename({"period": KEY}), [metric])
     return finished.rename({KEY: "period"}).with_columns(full["category"]).select(
         "period", "category", metric).sort("period", "category")
+
+
+def _category_cube(tables: Tables, part: Part, by: str, as_of: date) -> pl.DataFrame:
+    """One part summed per day and category over the whole store (kept with the fact cubes):
+    about days × categories rows instead of millions. Categories stay as written (null
+    included) so that a category filter matches exactly what the row-level path matches."""
+    facts = tables.facts
+    key = ("category", part.table, part.date_col, by, part.name, as_of if part.value.uses_as_of else None)
+    with facts.lock:
+        cube = facts.cubes.get(key)
+    if cube is None:
+        cube = (facts.frames[part.table].lazy().filter(pl.col(part.date_col).is_not_null())
+                .group_by(pl.col(part.date_col).alias("period"), pl.col(by).cast(pl.String).alias("category"))
+                .agg(part.value(as_of).cast(pl.Float64).sum().alias(part.name))
+                .collect())
+        with facts.lock:
+            facts.cubes[key] = cube
+            while len(facts.cubes) > CUBES_KEPT:
+                facts.cubes.pop(next(iter(facts.cubes)))
+    return cube
 
 
 def last_months(end: date, n: int = 12) -> tuple[date, date]:

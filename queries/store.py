@@ -147,6 +147,9 @@ def read_table(url: str, table: str) -> pl.DataFrame:
     return conform(table, pl.from_arrow(arrow))
 
 
+SQLITE_READ_ROWS = 250_000
+
+
 def _read_sqlite(url: str, table: str, query: str) -> pl.DataFrame:
     """SQLite is read through Python's own sqlite3, the same library SQLAlchemy writes with.
 
@@ -158,12 +161,18 @@ def _read_sqlite(url: str, table: str, query: str) -> pl.DataFrame:
     raw_schema = {n: (pl.String if d == pl.Date else pl.Int64 if d == pl.Boolean else d)
                   for n, d in polars_schema(table).items()}
     con = sqlite3.connect(_sqlite_path(url))
+    chunks = []
     try:
-        rows = con.execute(query).fetchall()
+        cursor = con.execute(query)
+        # In slices: Python row tuples take several times the memory of the columns they
+        # become, so a whole ledger of millions of rows at once would need many gigabytes.
+        while rows := cursor.fetchmany(SQLITE_READ_ROWS):
+            chunks.append(conform(table, pl.DataFrame(rows, schema=raw_schema, orient="row")))
     finally:
         con.close()
-    df = pl.DataFrame(rows, schema=raw_schema, orient="row") if rows else pl.DataFrame(schema=raw_schema)
-    return conform(table, df)
+    if not chunks:
+        return conform(table, pl.DataFrame(schema=raw_schema))
+    return pl.concat(chunks, rechunk=True)
 
 
 def load_tables(url: str) -> Tables:

@@ -49,3 +49,12 @@ def test_an_unreadable_snapshot_falls_back_to_the_database(tmp_path):
     (tmp_path / "s.db.snapshot" / f"v{version}" / "cases.parquet").write_bytes(b"not parquet")
     got = store.load_tables_cached(url, version)
     assert_frame_equal(got.cases.sort("case_id"), fx.tables().cases.sort("case_id"))
+
+
+def test_sqlite_is_read_in_slices_without_losing_or_reordering_rows(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())
+    whole = store.read_table(url, "complaints")
+    monkeypatch.setattr(store, "SQLITE_READ_ROWS", 2)  # five rows: three slices
+    assert_frame_equal(store.read_table(url, "complaints"), whole)
+    assert whole.height == 5

@@ -3,6 +3,7 @@ handling times, anomalies (one spike found, a flat series quiet), and the page's
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
@@ -185,3 +186,15 @@ def test_switching_the_breakdown_changes_the_stack(page):
     page.button_group(key="trend_by").set_value("channel").run()
     names = {t["name"] for t in _fig(page, "trend_composition_chart")["data"]}
     assert names == {"来信", "电话", "网络", "12388", "来访"}
+
+
+@pytest.mark.parametrize("fields", [(), ("集体三资",)])
+def test_the_city_wide_composition_from_the_cube_equals_the_row_level_one(fields):
+    t = fx.tables()
+    f = Filters(D(2023, 1, 1), D(2024, 3, 31), fields=fields)
+    from_cube = metrics.breakdown(t, f, Scope(), fx.AS_OF, "complaints_closed", "field")
+    # The city itself as the region takes the row-level path.
+    rows = metrics.breakdown(Tables(**t.as_dict()), replace(f, region=fx.CITY), Scope(), fx.AS_OF,
+                             "complaints_closed", "field")
+    assert from_cube.filter(pl.col("complaints_closed") > 0).height > 0
+    assert_frame_equal(from_cube, rows)
