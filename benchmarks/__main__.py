@@ -31,6 +31,7 @@ from dashboard.demo import CASES_PER_YEAR, generate
 from queries import details, geo, metrics, store, trends
 from queries import warnings as W
 from queries.filters import Filters, Scope
+from queries.regions import prefix_of
 from queries.schema import Tables
 from queries.warnings_config import load as load_warning_config
 
@@ -40,6 +41,12 @@ LAST_YEAR = (date(2024, 1, 1), date(2024, 12, 31))
 
 
 def _rss_mb() -> float:
+    """This process's peak resident memory. Read from /proc (VmHWM) rather than getrusage: a
+    child started by subprocess reports its parent's peak through ru_maxrss (Linux keeps the
+    old peak across exec), which would charge the app process with the harness's memory."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -134,9 +141,61 @@ def duck_trends(con, f):
     return {m: (int(a), int(b)) for m, a, b in rows}
 
 
+def _detail_region(f: Filters, townships: list[str]) -> str | None:
+    """The region a detail variant reads: the city, a district, a township in turn."""
+    township = min(townships)
+    return (None, township[:6].ljust(12, "0"), township)[VARIANTS.index(f) % 3]
+
+
+def _page_key(total: int, ids: list[str], days: list[date], districts: list[str]) -> tuple:
+    """What a detail page shows, in a form equal across implementations: the number of matches,
+    the days of the 50 rows shown, and which rows (with their district) come before the last
+    day shown; rows of that last day may be tied in any order."""
+    last = days[-1] if days else None
+    return total, tuple(days), frozenset((i, n) for i, d, n in zip(ids, days, districts) if d != last)
+
+
+def ours_detail(t, f):
+    g = replace(f, region=_detail_region(f, t.regions.filter(pl.col("level") == "township")["code"].to_list()))
+    index = details.match_index(t, "complaints", g, Scope(), END)
+    page = details.rows(t, "complaints", index[:50])
+    return _page_key(len(index), page["complaint_id"].to_list(), page["received_on"].to_list(),
+                     page["district"].to_list())
+
+
+def pandas_detail(p, f):
+    q, regions = p["complaints"], p["regions"]
+    region = _detail_region(f, regions[regions.level == "township"].code.tolist())
+    hit = (q.received_on >= pd.Timestamp(f.start)) & (q.received_on <= pd.Timestamp(f.end))
+    if region:
+        hit &= q.region_code.str.startswith(prefix_of(region))
+    matches = q[hit].sort_values("received_on", ascending=False, kind="stable")
+    page = matches.head(50)
+    names = regions.set_index("code")["name"]
+    district = (page.region_code.str[:6] + "000000").map(names)
+    return _page_key(len(matches), page.complaint_id.tolist(), page.received_on.dt.date.tolist(), district.tolist())
+
+
+def duck_detail(con, f):
+    townships = [r[0] for r in con.execute("SELECT code FROM regions WHERE level = 'township'").fetchall()]
+    region = _detail_region(f, townships)
+    where, args = "received_on BETWEEN ? AND ?", [f.start, f.end]
+    if region:
+        where, args = where + " AND starts_with(region_code, ?)", args + [prefix_of(region)]
+    total = con.execute(f"SELECT count(*) FROM complaints WHERE {where}", args).fetchone()[0]
+    rows = con.execute(f"""
+        SELECT q.complaint_id, q.received_on, d.name FROM
+          (SELECT complaint_id, received_on, region_code FROM complaints WHERE {where}
+           ORDER BY received_on DESC LIMIT 50) q
+        LEFT JOIN regions d ON d.code = substr(q.region_code, 1, 6) || '000000'
+        ORDER BY q.received_on DESC""", args).fetchall()
+    return _page_key(total, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+
+
 PAGES = {"overview": (ours_overview, pandas_overview, duck_overview),
          "map": (ours_map, pandas_map, duck_map),
-         "trends": (ours_trends, pandas_trends, duck_trends)}
+         "trends": (ours_trends, pandas_trends, duck_trends),
+         "detail": (ours_detail, pandas_detail, duck_detail)}
 
 
 def page_sets(t, f: Filters) -> dict:

@@ -23,38 +23,46 @@ def _township_of(code: pl.Expr) -> pl.Expr:
     return pl.when(code.str.slice(6, 3) != "000").then(code.str.slice(0, 9).str.pad_end(12, "0"))
 
 
-def _rect_stock(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> pl.LazyFrame:
-    """Rectification items assigned by as_of, with overdue / due / open flags at as_of.
+def _rect_cube(tables: Tables, as_of: date) -> pl.DataFrame:
+    """Rectification items assigned by as_of, counted per region, source, project and unit
+    with their overdue / due / done flags at as_of and the open items' progress lag.
 
-    The flags and the township key are worked out once per as_of (kept on the tables): a
-    region or field change at the same as_of then only filters and counts."""
+    Worked out once per as_of (kept on the tables): a few thousand rows instead of millions,
+    which every board, region and source filter then only filters and sums. The columns a
+    filter reads (region_code, source) are kept as they are in the ledger."""
     def build() -> pl.DataFrame:
-        # Flags added beside the shared ledger columns (no filtered copy of millions of rows).
+        done = pl.col("completed_on").is_not_null() & (pl.col("completed_on") <= as_of)
+        lag = (W.expected_progress(as_of) - pl.col("progress_pct").fill_null(0)).clip(0, None)
         return (W.rect_at(tables, as_of).lazy()
-                .with_columns(
-                    (pl.col("started_on") <= as_of).fill_null(False).alias("_assigned"),
-                    (PARTS["rectifications_overdue"].value(as_of) == 1).alias("overdue"),
-                    (pl.col("due_on") < as_of).fill_null(False).alias("due"),
-                    (pl.col("completed_on").is_not_null() & (pl.col("completed_on") <= as_of)).alias("done"),
-                    (W.expected_progress(as_of) - pl.col("progress_pct").fill_null(0)).clip(0, None).alias("lag"),
-                    _township_of(pl.col("region_code")).alias("township_code"))
+                .filter((pl.col("started_on") <= as_of).fill_null(False))
+                .group_by("region_code", "source", "project", "responsible_unit")
+                .agg(pl.len().cast(pl.Int64).alias("items"),
+                     (PARTS["rectifications_overdue"].value(as_of) == 1).sum().cast(pl.Int64).alias("overdue"),
+                     (pl.col("due_on") < as_of).fill_null(False).sum().cast(pl.Int64).alias("due"),
+                     done.sum().cast(pl.Int64).alias("done"),
+                     lag.filter(~done).sum().alias("open_lag"), lag.filter(~done).count().alias("open_lagged"))
+                .with_columns(_township_of(pl.col("region_code")).alias("township_code"))
                 .collect())
 
-    f = replace(filters, start=date.min, end=date.max)
-    return flt.apply(tables.memo.get(("rect_stock", as_of), build), f, scope).filter("_assigned")
+    return tables.memo.get(("rect_cube", as_of), build)
+
+
+def _rect_counts(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> pl.LazyFrame:
+    """The cube's rows within the region and source filters (the period does not apply: the
+    boards are a stock at as_of)."""
+    return flt.apply(_rect_cube(tables, as_of), replace(filters, start=date.min, end=date.max), scope)
 
 
 def _board(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig,
            item_key: str, warning_key: pl.Expr, key_name: str) -> pl.DataFrame:
     """Items, overdue, due and open warnings per key. A warning row carries its item's region
     and unit, so `warning_key` finds the same key on it without joining back to the items."""
-    items = _rect_stock(tables, filters, scope, as_of).rename({item_key: key_name})
+    items = _rect_counts(tables, filters, scope, as_of).rename({item_key: key_name})
     warns = (W.evaluate(tables, filters, scope, as_of, cfg, rules=W.RECT_PRECEDENCE).lazy()
              .group_by(warning_key.alias(key_name)).agg(pl.len().cast(pl.Int64).alias("open_warnings")))
     return (items.filter(pl.col(key_name).is_not_null())
             .group_by(key_name)
-            .agg(pl.len().cast(pl.Int64).alias("items"), pl.col("overdue").sum().cast(pl.Int64).alias("overdue"),
-                 pl.col("due").sum().cast(pl.Int64).alias("due"))
+            .agg(pl.col("items", "overdue", "due").sum())
             .join(warns, on=key_name, how="left")
             .with_columns(pl.col("open_warnings").fill_null(0),
                           pl.when(pl.col("due") > 0).then(pl.col("overdue") / pl.col("due"))
@@ -95,15 +103,15 @@ def slow_townships(tables: Tables, filters: Filters, scope: Scope, as_of: date, 
 
 def project_board(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> pl.DataFrame:
     """Per 专项治理项目: items, completed, completion rate, overdue, average lag, lead unit."""
-    items = _rect_stock(tables, filters, scope, as_of)
-    lead = (items.group_by("project", "responsible_unit").len()
+    items = _rect_counts(tables, filters, scope, as_of)
+    lead = (items.group_by("project", "responsible_unit").agg(pl.col("items").sum().alias("len"))
             .sort(["project", "len", "responsible_unit"], descending=[False, True, False])
             .group_by("project", maintain_order=True).first()
             .select("project", pl.col("responsible_unit").alias("lead_unit")))
     return (items.group_by("project")
-            .agg(pl.len().cast(pl.Int64).alias("items"), pl.col("done").sum().cast(pl.Int64).alias("completed"),
-                 pl.col("overdue").sum().cast(pl.Int64).alias("overdue"),
-                 pl.col("lag").filter(~pl.col("done")).mean().alias("avg_lag"))
+            .agg(pl.col("items").sum(), pl.col("done").sum().alias("completed"), pl.col("overdue").sum(),
+                 pl.when(pl.col("open_lagged").sum() > 0)
+                 .then(pl.col("open_lag").sum() / pl.col("open_lagged").sum()).alias("avg_lag"))
             .with_columns((pl.col("completed") / pl.col("items")).alias("completion_rate"))
             .join(lead, on="project", how="left")
             .sort(["completion_rate", "project"])

@@ -7,7 +7,7 @@ charts, the CLI and the exports cannot drift apart.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from datetime import date, timedelta
@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from queries import filters as flt
-from queries.facts import FILTER_COLUMNS, RID
+from queries.facts import FILTER_COLUMNS, RID, Facts
 from queries.filters import Filters, Scope
 from queries.regions import child_key, child_level, level_of, root_code
 from queries.schema import Tables
@@ -200,8 +200,11 @@ class Source(Protocol):
         """Each stock part measured at each date of `ats`."""
 
 
-# Cubes kept per loaded data version (oldest dropped first): the as_of-free ones, plus the
-# as_of-dependent ones for a handful of as_of dates (a page compares with two earlier ones).
+# "Done at any time": a Value evaluated at this as_of counts every record done, whenever.
+EVER = date(9999, 12, 31)
+
+# Cubes kept per loaded data version (oldest dropped first): one per (ledger, date column),
+# plus the composition cubes of `breakdown`.
 CUBES_KEPT = 24
 
 
@@ -221,28 +224,53 @@ class MemorySource:
         frames = []
         for (table, date_col), group in by_source(parts).items():
             if date_col is not None and not self._category_filtered(table, filters):
-                lf = self._cube(table, date_col, as_of).lazy()
-                lf = lf.filter(*self._region_pred(filters, scope))
+                lf = self._cube(table, date_col).lazy().filter(*self._region_pred(filters, scope))
                 aggs = [pl.col(p.name).sum() for p in group]
+                late = [p for p in group if p.value.uses_as_of]
+                if late:
+                    frames += self._done_after(table, date_col, late, filters, scope, as_of, by)
             else:
                 lf = self.facts.scan(table, filters, scope)
                 aggs = [p.value.total(as_of).alias(p.name) for p in group]
             if date_col is not None:
                 lf = lf.filter(flt.in_period(date_col, filters.start, filters.end))
-            if by is None:
-                frames.append(lf.select(aggs))
-            elif by == "region":
-                frames.append(lf.group_by(RID).agg(aggs))
-            else:  # per day first (cheap integer keys), then per month on the small result
-                frames.append(lf.group_by(pl.col(date_col).alias(KEY)).agg(aggs))
+            frames.append(_grouped(lf, aggs, by, date_col))
         collected = pl.collect_all(frames)
         if by is None:
-            return pl.concat(collected, how="horizontal")
+            # A part measured in several frames (cube and correction) is their sum.
+            return pl.concat(collected, how="diagonal").select(pl.all().sum())
         if by == "region":
             collected = [f.join(self.facts.codes_frame(KEY), on=RID, how="left").drop(RID) for f in collected]
         else:
-            collected = [f.group_by(pl.col(KEY).dt.truncate("1mo")).agg(pl.exclude(KEY).sum()) for f in collected]
-        return _outer(collected)
+            collected = [f.with_columns(pl.col(KEY).dt.truncate("1mo")) for f in collected]
+        # Sources meet on the key; a part measured in several frames is their sum.
+        return pl.concat(collected, how="diagonal").group_by(KEY).agg(pl.all().sum())
+
+    def _done_after(self, table: str, date_col: str, late: list[Part], filters: Filters, scope: Scope,
+                    as_of: date, by: str | None) -> list[pl.LazyFrame]:
+        """What the cube over-counts for parts done "by as_of", as negative sums: the cube holds
+        them done at any time, so the period's records done after as_of are taken off. Up to
+        as_of those are the records still pending then (few), kept as a small cube per as_of;
+        a period reaching past as_of (rare) has its later days scanned."""
+        names = [p.name for p in late]
+        pending = (self._pending(table, date_col, as_of).lazy().filter(*self._region_pred(filters, scope))
+                   .filter(flt.in_period(date_col, filters.start, min(filters.end, as_of))))
+        out = [_grouped(pending, [pl.col(n).sum() for n in names], by, date_col)]
+        if filters.end > as_of:
+            after = (self.facts.scan(table, filters, scope)
+                     .filter(flt.in_period(date_col, max(filters.start, as_of + timedelta(days=1)), filters.end)))
+            out.append(_grouped(after, _undone(late, as_of), by, date_col))
+        return out
+
+    def _pending(self, table: str, date_col: str, as_of: date) -> pl.DataFrame:
+        """Per region and day of `date_col` up to as_of, minus the as_of parts' values of the
+        records done only after as_of."""
+        late = [p for p in by_source(PARTS.values())[(table, date_col)] if p.value.uses_as_of]
+        done_cols = sorted({p.value.cols[0] for p in late})
+        return _kept(self.facts, ("pending", table, date_col, as_of), lambda: (
+            self.facts.frames[table].lazy().filter(pl.col(date_col) <= as_of)
+            .filter(pl.any_horizontal([pl.col(c) > as_of for c in done_cols]))
+            .group_by(RID, date_col).agg(_undone(late, as_of)).collect()))
 
     def _category_filtered(self, table: str, filters: Filters) -> bool:
         names = self.facts.frames[table].columns
@@ -255,30 +283,28 @@ class MemorySource:
         lo, hi = self.facts.region_range(region)
         return [pl.col(RID).is_between(lo, hi, closed="left")]
 
-    def _cube(self, table: str, date_col: str, as_of: date) -> pl.DataFrame:
+    def _cube(self, table: str, date_col: str) -> pl.DataFrame:
         """Every part read by (table, date_col), summed per region and day: a ledger of
         millions of rows shrinks to about (regions × days) rows, and every later period,
-        region or roll-up is summed from that. Parts that count "done by as_of" depend on
-        as_of, so those cubes are kept per as_of."""
+        region or roll-up is summed from that. Parts that count "done by as_of" are summed as
+        done at any time (`EVER`); `_done_after` corrects them for the as_of asked."""
         group = by_source(PARTS.values())[(table, date_col)]
-        at = as_of if any(p.value.uses_as_of for p in group) else None
-        key = (table, date_col, at)
-        with self.facts.lock:
-            cube = self.facts.cubes.get(key)
-        if cube is None:
-            cube = (self.facts.frames[table].lazy().filter(pl.col(date_col).is_not_null())
-                    .group_by(RID, date_col).agg([p.value.total(as_of).alias(p.name) for p in group])
-                    .collect())
-            with self.facts.lock:
-                self.facts.cubes[key] = cube
-                while len(self.facts.cubes) > CUBES_KEPT:
-                    self.facts.cubes.pop(next(iter(self.facts.cubes)))
-        return cube
+        return _kept(self.facts, (table, date_col), lambda: (
+            self.facts.frames[table].lazy().filter(pl.col(date_col).is_not_null())
+            .group_by(RID, date_col).agg([p.value.total(EVER).alias(p.name) for p in group]).collect()))
 
     def stocks(self, parts: Sequence[Part], filters: Filters, scope: Scope,
                ats: Sequence[date]) -> dict[str, list[float]]:
         out: dict[str, list[float]] = {}
         for (table, _), group in by_source(parts).items():
+            if all(p.value.kind == "overdue" for p in group) and not self._category_filtered(table, filters):
+                per_day = (self._overdue_events(table).lazy().filter(*self._region_pred(filters, scope))
+                           .group_by("day").agg(pl.col("delta").sum()).collect())
+                counts = per_day.select([pl.col("delta").filter(pl.col("day") <= at).sum().alias(str(i))
+                                         for i, at in enumerate(ats)]).row(0)
+                for p in group:
+                    out[p.name] = [float(c) for c in counts]
+                continue
             row = self.facts.scan(table, filters, scope).select(
                 [p.value.total(at).alias(f"{p.name}#{i}")
                  for p in group for i, at in enumerate(ats)]).collect().row(0, named=True)
@@ -287,11 +313,48 @@ class MemorySource:
         return out
 
 
-def _outer(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    out = frames[0]
-    for f in frames[1:]:
-        out = out.join(f, on=KEY, how="full", coalesce=True)
-    return out
+    def _overdue_events(self, table: str) -> pl.DataFrame:
+        """Where each record's overdue spell starts (+1, the day after due_on) and ends (-1, the
+        day completed), summed per region and day. The overdue count at any date is then the
+        sum of the events up to it: a stock at twelve month ends is read from this small cube
+        instead of twelve passes over the ledger."""
+        rows = self.facts.frames[table].lazy().filter(pl.col("due_on").is_not_null())
+        start = pl.col("due_on") + timedelta(days=1)
+        starts = (rows.filter(pl.col("completed_on").is_null() | (pl.col("completed_on") > start))
+                  .select(RID, start.alias("day"), pl.lit(1, dtype=pl.Int64).alias("delta")))
+        ends = (rows.filter(pl.col("completed_on") > start)
+                .select(RID, pl.col("completed_on").alias("day"), pl.lit(-1, dtype=pl.Int64).alias("delta")))
+        return _kept(self.facts, ("overdue_events", table), lambda: (
+            pl.concat([starts, ends]).group_by(RID, "day").agg(pl.col("delta").sum()).collect()))
+
+
+def _kept(facts: Facts, key: tuple, build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """A cube of this data version, built on first use and kept (oldest dropped first)."""
+    with facts.lock:
+        cube = facts.cubes.get(key)
+    if cube is None:
+        cube = build()
+        with facts.lock:
+            facts.cubes[key] = cube
+            while len(facts.cubes) > CUBES_KEPT:
+                facts.cubes.pop(next(iter(facts.cubes)))
+    return cube
+
+
+def _undone(late: Sequence[Part], as_of: date) -> list[pl.Expr]:
+    """Minus each part's done-at-any-time value, for the records done only after as_of."""
+    return [(-(p.value(EVER) * (pl.col(p.value.cols[0]) > as_of).fill_null(False).cast(pl.Int64))
+             .cast(pl.Float64).sum()).alias(p.name) for p in late]
+
+
+def _grouped(lf: pl.LazyFrame, aggs: list[pl.Expr], by: str | None, date_col: str | None) -> pl.LazyFrame:
+    """Sums over the whole selection, per region id, or per day (cheap integer keys; months
+    are made from days on the small result)."""
+    if by is None:
+        return lf.select(aggs)
+    if by == "region":
+        return lf.group_by(RID).agg(aggs)
+    return lf.group_by(pl.col(date_col).alias(KEY)).agg(aggs)
 
 
 def source(tables: "Tables | Source") -> Source:
@@ -490,18 +553,10 @@ def _category_cube(tables: Tables, part: Part, by: str, as_of: date) -> pl.DataF
     included) so that a category filter matches exactly what the row-level path matches."""
     facts = tables.facts
     key = ("category", part.table, part.date_col, by, part.name, as_of if part.value.uses_as_of else None)
-    with facts.lock:
-        cube = facts.cubes.get(key)
-    if cube is None:
-        cube = (facts.frames[part.table].lazy().filter(pl.col(part.date_col).is_not_null())
-                .group_by(pl.col(part.date_col).alias("period"), pl.col(by).cast(pl.String).alias("category"))
-                .agg(part.value(as_of).cast(pl.Float64).sum().alias(part.name))
-                .collect())
-        with facts.lock:
-            facts.cubes[key] = cube
-            while len(facts.cubes) > CUBES_KEPT:
-                facts.cubes.pop(next(iter(facts.cubes)))
-    return cube
+    return _kept(facts, key, lambda: (
+        facts.frames[part.table].lazy().filter(pl.col(part.date_col).is_not_null())
+        .group_by(pl.col(part.date_col).alias("period"), pl.col(by).cast(pl.String).alias("category"))
+        .agg(part.value(as_of).cast(pl.Float64).sum().alias(part.name)).collect()))
 
 
 def last_months(end: date, n: int = 12) -> tuple[date, date]:

@@ -9,6 +9,7 @@ from polars.testing import assert_frame_equal
 
 from queries import metrics
 from queries.filters import Filters, Scope
+from queries.schema import Tables
 from tests import fixtures as fx
 
 D = date
@@ -194,3 +195,42 @@ def test_scope_cannot_be_widened_by_a_region_filter(tables):
 def test_scope_allows_narrowing_inside_it(tables):
     got = metrics.compute(tables, march(region=fx.V_A1b), Scope(fx.TOWN_A1), fx.AS_OF, ["complaints_received"])
     assert got == {"complaints_received": 1}
+
+
+@pytest.mark.parametrize(("as_of", "closed"), [(fx.AS_OF, [2, 0]), (D(2024, 4, 5), [2, 1])])
+def test_rollup_counts_a_closing_only_once_as_of_has_reached_it(tables, as_of, closed):
+    # 甲区: q1, q2 closed in March, q3 open; 乙区: q4 closes 5 April.
+    got = metrics.rollup(tables, march(), CITY_SCOPE, as_of, ["complaints_closed", "closure_rate"])
+    assert got.select("key", "complaints_closed", "closure_rate").to_dict(as_series=False) == {
+        "key": [fx.DIST_A, fx.DIST_B], "complaints_closed": closed,
+        "closure_rate": [pytest.approx(2 / 3), float(closed[1])]}
+
+
+@pytest.mark.parametrize(("as_of", "march_closed"), [(fx.AS_OF, 2), (D(2024, 4, 5), 3)])
+def test_monthly_closings_follow_as_of(tables, as_of, march_closed):
+    got = metrics.monthly(tables, Filters(D(2024, 2, 1), D(2024, 3, 31)), CITY_SCOPE, as_of,
+                          ["complaints_closed", "on_time_rate"])
+    # February: q5 closed the day it came in; March: q1 (on time), q2 (late), q4 (after AS_OF, late).
+    assert got.to_dict(as_series=False) == {
+        "month": [D(2024, 2, 1), D(2024, 3, 1)], "complaints_closed": [1, march_closed],
+        "on_time_rate": [1.0, pytest.approx(1 / march_closed)]}
+
+
+def test_a_period_reaching_past_as_of_counts_no_closing_after_as_of(tables):
+    # As of 4 March, none of March's complaints (q1 closes 10 March, q2 25 March, q4 5 April)
+    # was closed yet, received before or after that day.
+    got = metrics.compute(tables, march(), CITY_SCOPE, D(2024, 3, 4), ["complaints_received", "complaints_closed"])
+    assert got == {"complaints_received": 4, "complaints_closed": 0}
+
+
+def test_an_item_completed_the_day_after_its_due_date_is_never_overdue():
+    t = Tables.from_dicts(regions=fx.REGIONS, rectifications={
+        "item_id": ["r", "s"], "region_code": [fx.V_A1a] * 2, "started_on": [D(2024, 1, 1)] * 2,
+        "due_on": [D(2024, 3, 10)] * 2, "completed_on": [D(2024, 3, 11), D(2024, 3, 13)]})
+    ats = [D(2024, 3, 10), D(2024, 3, 11), D(2024, 3, 12), D(2024, 3, 13), D(2024, 4, 1)]
+    # s is overdue from 11 March until it is completed on 13 March; r never is.
+    expected = [0, 1, 1, 0, 0]
+    part = metrics.PARTS["rectifications_overdue"]
+    at_dates = metrics.MemorySource(t).stocks([part], march(), CITY_SCOPE, ats)  # the page series' path
+    one_by_one = [metrics.compute(t, march(), CITY_SCOPE, a, [part.name])[part.name] for a in ats]
+    assert at_dates == {part.name: expected} and one_by_one == expected

@@ -446,3 +446,31 @@ def test_warnings_at_two_as_of_dates_do_not_share_a_memo_entry(demo_data):
     fresh = Tables(**t.as_dict())
     assert_frame_equal(W.evaluate(t, Filters(a, a), Scope(), a, CFG), first)
     assert_frame_equal(W.evaluate(fresh, Filters(a, a), Scope(), a, CFG), first)
+
+
+@pytest.fixture()
+def board_tables():
+    items = [{**rect("a", D(2024, 1, 1), D(2024, 12, 31), progress=20, unit="一单位", project="P"), "source": "巡察"},
+             {**rect("b", D(2024, 6, 1), D(2024, 7, 1), progress=50, unit="二单位", project="P"), "source": "审计"},
+             {**rect("c", D(2024, 1, 1), D(2024, 6, 30), completed=D(2024, 6, 10), unit="一单位", project="P",
+                     region=fx.V_B1a), "source": "巡察"}]
+    return Tables.from_dicts(regions=fx.REGIONS, rectifications=pl.DataFrame(items))
+
+
+LAG_A = 181 / 365 * 100 - 20  # half the year gone, 20 % done
+LAG_B = 29 / 30 * 100 - 50
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    (Filters(AS_OF, AS_OF), (3, 1, pytest.approx((LAG_A + LAG_B) / 2))),
+    (Filters(AS_OF, AS_OF, sources=("巡察",)), (2, 1, pytest.approx(LAG_A))),
+    (Filters(AS_OF, AS_OF, region=fx.DIST_B), (1, 1, None)),
+])
+def test_project_board_averages_the_lag_of_open_items_within_the_filters(board_tables, filters, expected):
+    p = boards.project_board(board_tables, filters, Scope(), AS_OF).row(0, named=True)
+    assert (p["items"], p["completed"], p["avg_lag"]) == expected and p["lead_unit"] == "一单位"
+
+
+def test_slow_unit_board_counts_each_units_items_within_the_filters(board_tables):
+    board = boards.slow_units(board_tables, Filters(AS_OF, AS_OF, sources=("巡察",)), Scope(), AS_OF, CFG)
+    assert board.select("unit", "items", "due").rows() == [("一单位", 2, 0)]
