@@ -60,7 +60,7 @@ async def _session(browser, base: str, seconds: float, idx: int, timings: list[f
     page.on("pageerror", lambda e: errors.append(str(e)[:200]))
     idle = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
     try:
-        await page.goto(base, wait_until="load")
+        await page.goto(base, wait_until="load", timeout=600_000)  # 20 first loads at once: not timed
         await page.wait_for_selector('[data-testid="stMetric"]', timeout=600_000)
         await page.wait_for_function(idle, timeout=600_000)
         deadline = time.monotonic() + seconds  # the clock starts once the first page is drawn
