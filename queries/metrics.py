@@ -57,10 +57,18 @@ class Value:
         elif self.kind == "flag_and_present":
             cond = c[0].fill_null(False) & c[1].is_not_null()
         elif self.kind == "overdue":
-            cond = (pl.col("completed_on").is_null() | (pl.col("completed_on") > as_of)) & (pl.col("due_on") < as_of)
+            start, end = self.spell()
+            cond = (start <= as_of) & (end.is_null() | (end > as_of))
         else:
             raise ValueError(f"unknown value kind {self.kind}")
         return cond.fill_null(False).cast(pl.Int64)
+
+    def spell(self) -> tuple[pl.Expr, pl.Expr] | None:
+        """For a stock: the first day a record counts and the day it stops (null: not yet).
+        An overdue item counts from the day after due_on until the day it is completed."""
+        if self.kind == "overdue":
+            return pl.col("due_on") + timedelta(days=1), pl.col("completed_on")
+        return None
 
     @property
     def uses_as_of(self) -> bool:
@@ -203,8 +211,8 @@ class Source(Protocol):
 # "Done at any time": a Value evaluated at this as_of counts every record done, whenever.
 EVER = date(9999, 12, 31)
 
-# Cubes kept per loaded data version (oldest dropped first): one per (ledger, date column),
-# plus the composition cubes of `breakdown`.
+# Cubes kept per loaded data version (least recently used dropped first): one per (ledger,
+# date column), per-date pending cubes, stock spell cubes and the composition cubes of `breakdown`.
 CUBES_KEPT = 24
 
 
@@ -297,14 +305,13 @@ class MemorySource:
                ats: Sequence[date]) -> dict[str, list[float]]:
         out: dict[str, list[float]] = {}
         for (table, _), group in by_source(parts).items():
-            if all(p.value.kind == "overdue" for p in group) and not self._category_filtered(table, filters):
-                per_day = (self._overdue_events(table).lazy().filter(*self._region_pred(filters, scope))
-                           .group_by("day").agg(pl.col("delta").sum()).collect())
-                counts = per_day.select([pl.col("delta").filter(pl.col("day") <= at).sum().alias(str(i))
-                                         for i, at in enumerate(ats)]).row(0)
-                for p in group:
-                    out[p.name] = [float(c) for c in counts]
-                continue
+            if not self._category_filtered(table, filters):
+                spelled = [p for p in group if p.value.spell() is not None]
+                for p in spelled:
+                    out[p.name] = self._stock_from_spells(table, p.value, filters, scope, ats)
+                group = [p for p in group if p not in spelled]
+                if not group:
+                    continue
             row = self.facts.scan(table, filters, scope).select(
                 [p.value.total(at).alias(f"{p.name}#{i}")
                  for p in group for i, at in enumerate(ats)]).collect().row(0, named=True)
@@ -312,26 +319,34 @@ class MemorySource:
                 out[p.name] = [row[f"{p.name}#{i}"] for i in range(len(ats))]
         return out
 
+    def _stock_from_spells(self, table: str, value: Value, filters: Filters, scope: Scope,
+                           ats: Sequence[date]) -> list[float]:
+        per_day = (self._spell_events(table, value).lazy().filter(*self._region_pred(filters, scope))
+                   .group_by("day").agg(pl.col("delta").sum()).collect())
+        counts = per_day.select([pl.col("delta").filter(pl.col("day") <= at).sum().alias(str(i))
+                                 for i, at in enumerate(ats)]).row(0)
+        return [float(c) for c in counts]
 
-    def _overdue_events(self, table: str) -> pl.DataFrame:
-        """Where each record's overdue spell starts (+1, the day after due_on) and ends (-1, the
-        day completed), summed per region and day. The overdue count at any date is then the
-        sum of the events up to it: a stock at twelve month ends is read from this small cube
-        instead of twelve passes over the ledger."""
-        rows = self.facts.frames[table].lazy().filter(pl.col("due_on").is_not_null())
-        start = pl.col("due_on") + timedelta(days=1)
-        starts = (rows.filter(pl.col("completed_on").is_null() | (pl.col("completed_on") > start))
+    def _spell_events(self, table: str, value: Value) -> pl.DataFrame:
+        """Where each record's spell of counting starts (+1) and ends (-1), summed per region
+        and day (`Value.spell`). The stock at any date is then the sum of the events up to it:
+        a stock at twelve month ends is read from this small cube instead of twelve passes over
+        the ledger."""
+        start, end = value.spell()
+        rows = self.facts.frames[table].lazy().filter(start.is_not_null())
+        starts = (rows.filter(end.is_null() | (end > start))
                   .select(RID, start.alias("day"), pl.lit(1, dtype=pl.Int64).alias("delta")))
-        ends = (rows.filter(pl.col("completed_on") > start)
-                .select(RID, pl.col("completed_on").alias("day"), pl.lit(-1, dtype=pl.Int64).alias("delta")))
-        return _kept(self.facts, ("overdue_events", table), lambda: (
+        ends = rows.filter(end > start).select(RID, end.alias("day"), pl.lit(-1, dtype=pl.Int64).alias("delta"))
+        return _kept(self.facts, ("spell_events", table, value), lambda: (
             pl.concat([starts, ends]).group_by(RID, "day").agg(pl.col("delta").sum()).collect()))
 
-
 def _kept(facts: Facts, key: tuple, build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-    """A cube of this data version, built on first use and kept (oldest dropped first)."""
+    """A cube of this data version, built on first use and kept; the least recently used is
+    dropped first, so the per-ledger cubes every query reads outlive the per-date ones."""
     with facts.lock:
-        cube = facts.cubes.get(key)
+        cube = facts.cubes.pop(key, None)
+        if cube is not None:
+            facts.cubes[key] = cube  # most recently used now
     if cube is None:
         cube = build()
         with facts.lock:

@@ -234,3 +234,11 @@ def test_an_item_completed_the_day_after_its_due_date_is_never_overdue():
     at_dates = metrics.MemorySource(t).stocks([part], march(), CITY_SCOPE, ats)  # the page series' path
     one_by_one = [metrics.compute(t, march(), CITY_SCOPE, a, [part.name])[part.name] for a in ats]
     assert at_dates == {part.name: expected} and one_by_one == expected
+
+
+def test_a_cube_in_use_is_kept_while_many_others_come_and_go(tables):
+    src = metrics.MemorySource(tables)
+    cube = src._cube("complaints", "received_on")
+    for day in range(1, metrics.CUBES_KEPT + 5):  # a page visited at many dates
+        metrics.compute(tables, march(), CITY_SCOPE, D(2024, 4, day), ["closure_rate"])
+    assert src._cube("complaints", "received_on") is cube
