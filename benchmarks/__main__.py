@@ -18,6 +18,7 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from datetime import date, timedelta
@@ -28,7 +29,7 @@ import pandas as pd
 import polars as pl
 
 from dashboard.demo import CASES_PER_YEAR, generate
-from queries import details, geo, metrics, store, trends
+from queries import details, geo, metrics, store, trends, warmup
 from queries import warnings as W
 from queries.filters import Filters, Scope
 from queries.regions import prefix_of
@@ -266,18 +267,25 @@ def cold_start(url: str) -> dict:
 
 
 def cold_start_child(url: str) -> dict:
+    """As the app does: load, start the warm-up thread (queries/warmup.py), open the overview at
+    once and the warnings page straight after it; `ready_s` is when every default view is
+    built (a page opened from then on finds its cubes)."""
     t0 = time.perf_counter()
     t = store.load_tables_cached(url, store.data_version(url))
     load_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    loaded = time.perf_counter()
+    warm = threading.Thread(target=warmup.prepare, args=(t, END, load_warning_config()), daemon=True)
+    warm.start()
     sets = page_sets(t, VARIANTS[0])
     sets["overview_page"]()
-    first_ms = (time.perf_counter() - t0) * 1000
+    first_ms = (time.perf_counter() - loaded) * 1000
     t0 = time.perf_counter()
     sets["warnings_page"]()
     warn_ms = (time.perf_counter() - t0) * 1000
+    warm.join()
     return {"load_s": round(load_s, 2), "first_overview_ms": round(first_ms, 1),
-            "first_warnings_ms": round(warn_ms, 1), "peak_rss_mb": round(_rss_mb(), 1)}
+            "first_warnings_ms": round(warn_ms, 1), "ready_s": round(time.perf_counter() - loaded, 2),
+            "peak_rss_mb": round(_rss_mb(), 1)}
 
 
 def run(scale_cases: int, runs: int, pg_url: str | None = None) -> dict:
@@ -294,6 +302,7 @@ def run(scale_cases: int, runs: int, pg_url: str | None = None) -> dict:
         restart = cold_start(url)     # a restart: reads the snapshot
         result.update(load_s=first["load_s"], load_peak_rss_mb=first["peak_rss_mb"], load_snapshot_s=restart["load_s"],
                       first_overview_ms=restart["first_overview_ms"], first_warnings_ms=restart["first_warnings_ms"],
+                      ready_s=restart["ready_s"],
                       app_peak_rss_mb=restart["peak_rss_mb"])
         t = store.load_tables_cached(url, store.data_version(url))
     if pg_url:
@@ -371,7 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     for scale, r in results["scales"].items():
         print(f"### {int(scale):,} 案件 · {r['complaints']:,} 信访 · {r['rectifications']:,} 整改\n")
         print(f"- 冷启动：从 SQLite {r['load_s']} s（峰值内存 {r['load_peak_rss_mb']:,} MB）；重启（Parquet 快照）{r['load_snapshot_s']} s；"
-              f"首次总览查询 {r['first_overview_ms']:,} ms，首次预警页 {r['first_warnings_ms']:,} ms；应用进程峰值内存 {r['app_peak_rss_mb']:,} MB")
+              f"首次总览查询 {r['first_overview_ms']:,} ms，首次预警页 {r['first_warnings_ms']:,} ms，"
+              f"默认视图全部就绪 {r.get('ready_s', '—')} s；应用进程峰值内存 {r['app_peak_rss_mb']:,} MB")
         if "pg_load_s" in r:
             print(f"- PostgreSQL：写入 {r['pg_write_s']} s，冷加载 {r['pg_load_s']} s")
         print("- 地图数据量（KB）：" + "，".join(f"{k} {v}" for k, v in r["map_payload_kb"].items()) + "\n")

@@ -6,13 +6,15 @@ cached per argument set (`st.cache_data`), with primitive arguments only.
 """
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from datetime import date
 
 import polars as pl
 import streamlit as st
 
-from queries import metrics, store, warnings_config
+from queries import metrics, store, warmup, warnings_config
 from queries.deadlines import with_deadlines
 from queries.filters import Filters, Scope
 from queries.schema import Tables
@@ -60,7 +62,19 @@ def warning_config() -> WarningConfig:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _tables(url: str, data_version: int) -> Tables:
-    return with_deadlines(store.load_tables_cached(url, data_version), warning_config())
+    tables = with_deadlines(store.load_tables_cached(url, data_version), warning_config())
+    # The cubes and warning inputs of the default views, built while the first page renders
+    # (queries/warmup.py); a daemon thread, so a shutdown never waits for it.
+    threading.Thread(target=_prepare, args=(tables, date.today(), warning_config()),
+                     name="oversight-warmup", daemon=True).start()
+    return tables
+
+
+def _prepare(tables: Tables, as_of: date, cfg: WarningConfig) -> None:
+    try:
+        warmup.prepare(tables, as_of, cfg)
+    except Exception:  # noqa: BLE001 - only a head start: the page's own query reports any error
+        logging.getLogger(__name__).exception("warm-up failed")
 
 
 def query_mode() -> str:

@@ -10,12 +10,12 @@ reference-counted), so the copy costs a few bytes per row.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from queries.filters import Filters, Scope, effective_region
+from queries.memo import Memo
 from queries.regions import prefix_of
 
 FACT_TABLES = ("cases", "complaints", "rectifications")
@@ -23,6 +23,10 @@ FACT_TABLES = ("cases", "complaints", "rectifications")
 CATEGORY_COLUMNS = ("field", "source", "channel", "satisfaction")
 FILTER_COLUMNS = {"field": "fields", "source": "sources", "channel": "channels"}
 RID = "_rid"
+# Cubes kept per loaded data version (least recently used dropped first): three per (ledger,
+# date column) (per region and day; per region and month; per day), per-date pending cubes,
+# stock spell cubes and the composition cubes of `metrics.breakdown`.
+CUBES_KEPT = 40
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,7 @@ class Facts:
 
     codes: pl.Series
     frames: dict[str, pl.DataFrame]
-    cubes: dict[tuple, pl.DataFrame] = field(default_factory=dict)  # see metrics.MemorySource
-    lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
+    cubes: Memo = field(default_factory=lambda: Memo(CUBES_KEPT))  # see metrics.MemorySource
 
     def region_range(self, code: str) -> tuple[int, int]:
         """Half-open index range of the codes inside `code` (the region itself included)."""

@@ -8,7 +8,7 @@ charts, the CLI and the exports cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 from datetime import date, timedelta
 
@@ -17,8 +17,8 @@ import polars as pl
 from queries import filters as flt
 from queries.facts import FILTER_COLUMNS, RID, Facts
 from queries.filters import Filters, Scope
-from queries.regions import child_key, child_level, level_of, root_code
-from queries.schema import Tables
+from queries.regions import child_level, level_of, root_code
+from queries.schema import PREFIX_LEN, Tables
 
 GOOD_SATISFACTION = ("满意", "基本满意")
 EVALUATED_SATISFACTION = ("满意", "基本满意", "不满意")
@@ -171,7 +171,8 @@ SUMMARY_KEYS = (
     "rectifications_overdue", "rules_established",
 )
 
-KEY = "key"
+KEY = "key"      # a result's region (child) code
+MONTH = "month"  # a result's month (first day)
 
 
 def _parts_for(metric_keys: Sequence[str]) -> list[Part]:
@@ -200,8 +201,9 @@ class Source(Protocol):
     def sums(self, parts: Sequence[Part], filters: Filters, scope: Scope, as_of: date,
              by: str | None) -> pl.DataFrame:
         """One column per part, summed over the rows in the region, categories and (for flow
-        parts) the period. by=None: one row; "region": per region code (column KEY); "month":
-        per first day of the event's month (column KEY, flow parts only)."""
+        parts) the period. by=None: one row; "child": per child of the region viewed (column
+        KEY, records outside every child left out); "month": per first day of the event's
+        month (column MONTH, flow parts only); "child_month": per child and month."""
 
     def stocks(self, parts: Sequence[Part], filters: Filters, scope: Scope,
                ats: Sequence[date]) -> dict[str, list[float]]:
@@ -211,9 +213,6 @@ class Source(Protocol):
 # "Done at any time": a Value evaluated at this as_of counts every record done, whenever.
 EVER = date(9999, 12, 31)
 
-# Cubes kept per loaded data version (least recently used dropped first): one per (ledger,
-# date column), per-date pending cubes, stock spell cubes and the composition cubes of `breakdown`.
-CUBES_KEPT = 24
 
 
 class MemorySource:
@@ -229,33 +228,59 @@ class MemorySource:
 
     def sums(self, parts: Sequence[Part], filters: Filters, scope: Scope, as_of: date,
              by: str | None) -> pl.DataFrame:
+        kids, lookup = self._children(filters, scope) if by in ("child", "child_month") else (None, None)
         frames = []
         for (table, date_col), group in by_source(parts).items():
+            keys = _keys(by, date_col, lookup)
+            if date_col is None and not self._category_filtered(table, filters):
+                # Stocks with a spell: the events up to as_of, from the per-day event cube.
+                spelled = [p for p in group if p.value.spell() is not None]
+                frames += [_grouped(self._spells(table, p.value, filters, scope).filter(pl.col("day") <= as_of),
+                                    [pl.col("delta").sum().cast(pl.Float64).alias(p.name)], keys) for p in spelled]
+                group = [p for p in group if p not in spelled]
+                if not group:
+                    continue
             if date_col is not None and not self._category_filtered(table, filters):
-                lf = self._cube(table, date_col).lazy().filter(*self._region_pred(filters, scope))
+                where = self._region_pred(filters, scope)
+                if where or kids is not None:
+                    lf = self._period_rows(table, date_col, filters.start, filters.end).filter(*where)
+                else:  # the whole store, the leadership's default view: a cube of days alone
+                    lf = self._day_cube(table, date_col).lazy()
                 aggs = [pl.col(p.name).sum() for p in group]
                 late = [p for p in group if p.value.uses_as_of]
                 if late:
-                    frames += self._done_after(table, date_col, late, filters, scope, as_of, by)
+                    frames += self._done_after(table, date_col, late, filters, scope, as_of, keys)
             else:
                 lf = self.facts.scan(table, filters, scope)
                 aggs = [p.value.total(as_of).alias(p.name) for p in group]
             if date_col is not None:
                 lf = lf.filter(flt.in_period(date_col, filters.start, filters.end))
-            frames.append(_grouped(lf, aggs, by, date_col))
-        collected = pl.collect_all(frames)
+            frames.append(_grouped(lf, aggs, keys))
+        # A part measured in several frames (cube and correction) is their sum.
+        combined = pl.concat(pl.collect_all(frames), how="diagonal")
         if by is None:
-            # A part measured in several frames (cube and correction) is their sum.
-            return pl.concat(collected, how="diagonal").select(pl.all().sum())
-        if by == "region":
-            collected = [f.join(self.facts.codes_frame(KEY), on=RID, how="left").drop(RID) for f in collected]
-        else:
-            collected = [f.with_columns(pl.col(KEY).dt.truncate("1mo")) for f in collected]
-        # Sources meet on the key; a part measured in several frames is their sum.
-        return pl.concat(collected, how="diagonal").group_by(KEY).agg(pl.all().sum())
+            return combined.select(pl.all().sum())
+        names = [c for c in combined.columns if c not in (_CHILD, MONTH)]
+        if MONTH in combined.columns:
+            combined = combined.with_columns(pl.col(MONTH).dt.truncate("1mo"))  # days into months, on few rows
+        out = combined.group_by([c for c in (_CHILD, MONTH) if c in combined.columns]).agg(pl.col(names).sum())
+        if kids is not None:
+            out = kids.join(out, on=_CHILD, how="inner").drop(_CHILD)  # leaves out "no child"
+        return out
+
+    def _children(self, filters: Filters, scope: Scope) -> tuple[pl.DataFrame, pl.Series]:
+        """The viewed region's children as (position, code), and for every region id the
+        position of the child it lies in (one past the last: none). Grouping millions of cube
+        rows by a gathered small integer is several times cheaper than by region id."""
+        region = flt.effective_region(filters, scope) or root_code(self.regions)
+        codes = self.regions.filter(pl.col("parent_code") == region)["code"].sort()
+        level = child_level(level_of(region)) or "village"
+        lookup = (self.facts.codes.str.slice(0, PREFIX_LEN[level]).str.pad_end(len(region), "0")
+                  .replace_strict(codes, range(len(codes)), default=len(codes), return_dtype=pl.Int32))
+        return pl.DataFrame({_CHILD: pl.Series(range(len(codes)), dtype=pl.Int32), KEY: codes}), lookup
 
     def _done_after(self, table: str, date_col: str, late: list[Part], filters: Filters, scope: Scope,
-                    as_of: date, by: str | None) -> list[pl.LazyFrame]:
+                    as_of: date, keys: list[pl.Expr]) -> list[pl.LazyFrame]:
         """What the cube over-counts for parts done "by as_of", as negative sums: the cube holds
         them done at any time, so the period's records done after as_of are taken off. Up to
         as_of those are the records still pending then (few), kept as a small cube per as_of;
@@ -263,11 +288,11 @@ class MemorySource:
         names = [p.name for p in late]
         pending = (self._pending(table, date_col, as_of).lazy().filter(*self._region_pred(filters, scope))
                    .filter(flt.in_period(date_col, filters.start, min(filters.end, as_of))))
-        out = [_grouped(pending, [pl.col(n).sum() for n in names], by, date_col)]
+        out = [_grouped(pending, [pl.col(n).sum() for n in names], keys)]
         if filters.end > as_of:
             after = (self.facts.scan(table, filters, scope)
                      .filter(flt.in_period(date_col, max(filters.start, as_of + timedelta(days=1)), filters.end)))
-            out.append(_grouped(after, _undone(late, as_of), by, date_col))
+            out.append(_grouped(after, _undone(late, as_of), keys))
         return out
 
     def _pending(self, table: str, date_col: str, as_of: date) -> pl.DataFrame:
@@ -301,6 +326,30 @@ class MemorySource:
             self.facts.frames[table].lazy().filter(pl.col(date_col).is_not_null())
             .group_by(RID, date_col).agg([p.value.total(EVER).alias(p.name) for p in group]).collect()))
 
+    def _period_rows(self, table: str, date_col: str, start: date, end: date) -> pl.LazyFrame:
+        """Cube rows covering [start, end]: whole calendar months from the month cube (one row
+        per region and month), the partial months at either edge from the day cube. Periods
+        are mostly whole months, so a year reads ~12 rows per region instead of ~365."""
+        first = start if start.day == 1 else flt.add_months(start.replace(day=1), 1)
+        last = end if end == flt.month_end(end) else end.replace(day=1) - timedelta(days=1)
+        days = self._cube(table, date_col).lazy()
+        if first > last:
+            return days.filter(flt.in_period(date_col, start, end))
+        months = self._month_cube(table, date_col).lazy().filter(flt.in_period(date_col, first, last))
+        edges = days.filter(flt.in_period(date_col, start, first - timedelta(days=1))
+                            | flt.in_period(date_col, last + timedelta(days=1), end))
+        return pl.concat([months, edges])
+
+    def _month_cube(self, table: str, date_col: str) -> pl.DataFrame:
+        """`_cube` per region and month (dated the month's first day)."""
+        return _kept(self.facts, (table, date_col, "month"), lambda: (
+            self._cube(table, date_col).group_by(RID, pl.col(date_col).dt.truncate("1mo")).agg(pl.all().sum())))
+
+    def _day_cube(self, table: str, date_col: str) -> pl.DataFrame:
+        """`_cube` summed over regions: a few thousand rows for the whole store."""
+        return _kept(self.facts, (table, date_col, "day"), lambda: (
+            self._cube(table, date_col).group_by(date_col).agg(pl.exclude(RID).sum())))
+
     def stocks(self, parts: Sequence[Part], filters: Filters, scope: Scope,
                ats: Sequence[date]) -> dict[str, list[float]]:
         out: dict[str, list[float]] = {}
@@ -321,11 +370,13 @@ class MemorySource:
 
     def _stock_from_spells(self, table: str, value: Value, filters: Filters, scope: Scope,
                            ats: Sequence[date]) -> list[float]:
-        per_day = (self._spell_events(table, value).lazy().filter(*self._region_pred(filters, scope))
-                   .group_by("day").agg(pl.col("delta").sum()).collect())
+        per_day = self._spells(table, value, filters, scope).group_by("day").agg(pl.col("delta").sum()).collect()
         counts = per_day.select([pl.col("delta").filter(pl.col("day") <= at).sum().alias(str(i))
                                  for i, at in enumerate(ats)]).row(0)
         return [float(c) for c in counts]
+
+    def _spells(self, table: str, value: Value, filters: Filters, scope: Scope) -> pl.LazyFrame:
+        return self._spell_events(table, value).lazy().filter(*self._region_pred(filters, scope))
 
     def _spell_events(self, table: str, value: Value) -> pl.DataFrame:
         """Where each record's spell of counting starts (+1) and ends (-1), summed per region
@@ -340,20 +391,12 @@ class MemorySource:
         return _kept(self.facts, ("spell_events", table, value), lambda: (
             pl.concat([starts, ends]).group_by(RID, "day").agg(pl.col("delta").sum()).collect()))
 
+
 def _kept(facts: Facts, key: tuple, build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-    """A cube of this data version, built on first use and kept; the least recently used is
-    dropped first, so the per-ledger cubes every query reads outlive the per-date ones."""
-    with facts.lock:
-        cube = facts.cubes.pop(key, None)
-        if cube is not None:
-            facts.cubes[key] = cube  # most recently used now
-    if cube is None:
-        cube = build()
-        with facts.lock:
-            facts.cubes[key] = cube
-            while len(facts.cubes) > CUBES_KEPT:
-                facts.cubes.pop(next(iter(facts.cubes)))
-    return cube
+    """A cube of this data version, built on first use (once, however many sessions ask) and
+    kept; the least recently used is dropped first, so the per-ledger cubes every query reads
+    outlive the per-date ones."""
+    return facts.cubes.get(key, build)
 
 
 def _undone(late: Sequence[Part], as_of: date) -> list[pl.Expr]:
@@ -362,14 +405,22 @@ def _undone(late: Sequence[Part], as_of: date) -> list[pl.Expr]:
              .cast(pl.Float64).sum()).alias(p.name) for p in late]
 
 
-def _grouped(lf: pl.LazyFrame, aggs: list[pl.Expr], by: str | None, date_col: str | None) -> pl.LazyFrame:
-    """Sums over the whole selection, per region id, or per day (cheap integer keys; months
-    are made from days on the small result)."""
-    if by is None:
-        return lf.select(aggs)
-    if by == "region":
-        return lf.group_by(RID).agg(aggs)
-    return lf.group_by(pl.col(date_col).alias(KEY)).agg(aggs)
+_CHILD = "_child"
+
+
+def _keys(by: str | None, date_col: str | None, lookup: pl.Series | None) -> list[pl.Expr]:
+    """Group keys for `MemorySource.sums`: the child's position (gathered by region id) and the
+    event's day (cheap integer keys; days become months on the small result)."""
+    keys = []
+    if by in ("child", "child_month"):
+        keys.append(pl.lit(lookup).gather(pl.col(RID)).alias(_CHILD))
+    if by in ("month", "child_month"):
+        keys.append(pl.col(date_col).alias(MONTH))
+    return keys
+
+
+def _grouped(lf: pl.LazyFrame, aggs: list[pl.Expr], keys: list[pl.Expr]) -> pl.LazyFrame:
+    return lf.group_by(keys).agg(aggs) if keys else lf.select(aggs)
 
 
 def source(tables: "Tables | Source") -> Source:
@@ -389,7 +440,7 @@ def _finish(frame: pl.DataFrame, metric_keys: Sequence[str]) -> pl.DataFrame:
             exprs.append(num.alias(k))
         else:
             exprs.append(num.round(0).cast(pl.Int64).alias(k))
-    keep = [KEY] if KEY in frame.columns else []
+    keep = [c for c in (KEY, MONTH) if c in frame.columns]
     return frame.select(*keep, *exprs)
 
 
@@ -455,11 +506,8 @@ def rollup(tables: "Tables | Source", filters: Filters, scope: Scope, as_of: dat
         pl.col("code").alias(KEY), "name", "population", "lon", "lat", "key_watch")
     if level is None or kids.is_empty():
         return kids.with_columns([pl.lit(None).alias(k) for k in metric_keys])
-    parts = _parts_for(metric_keys)
-    names = [p.name for p in parts]
-    # Summed per region code (a few thousand rows), then per child: sums add up exactly.
-    per_code = src.sums(parts, filters, scope, as_of, "region")
-    per_child = per_code.group_by(child_key(KEY, level).alias(KEY)).agg(pl.col(names).sum())
+    names = [p.name for p in _parts_for(metric_keys)]
+    per_child = src.sums(_parts_for(metric_keys), filters, scope, as_of, "child")
     out = kids.select(KEY).join(per_child, on=KEY, how="left").with_columns(pl.col(names).fill_null(0))
     result = kids.join(_finish(out, metric_keys), on=KEY, how="left")
     per10k = [
@@ -499,22 +547,46 @@ def series(tables: "Tables | Source", filters: Filters, scope: Scope, as_of: dat
     """Each metric per calendar month, quarter or year of the period ("period" = its first
     day), empty buckets as 0. Rates are recomputed from the bucket's own sums, never averaged;
     stocks are measured at each bucket's end (or as_of, if earlier)."""
+    out = _bucketed(source(tables), filters, scope, as_of, metric_keys, every, None)
+    return out.rename({MONTH: "period"})
+
+
+def child_series(tables: "Tables | Source", filters: Filters, scope: Scope, as_of: date,
+                 metric_keys: Sequence[str] = tuple(METRICS), every: str = "1mo") -> pl.DataFrame:
+    """`series` for every child of the region viewed (columns code, period, metrics; sorted):
+    the trends page's small multiples, from one pass over the data rather than one per child."""
     src = source(tables)
+    region = flt.effective_region(filters, scope) or root_code(src.regions)
+    kids = src.regions.filter(pl.col("parent_code") == region)["code"].sort().to_list()
+    out = _bucketed(src, filters, scope, as_of, metric_keys, every, kids)
+    return out.rename({KEY: "code", MONTH: "period"}).sort("code", "period")
+
+
+def _bucketed(src: Source, filters: Filters, scope: Scope, as_of: date, metric_keys: Sequence[str],
+              every: str, kids: list[str] | None) -> pl.DataFrame:
+    """The series grid (per bucket, or per child × bucket when `kids` is given) filled in."""
     starts = buckets(filters.start, filters.end, every)
-    out = pl.DataFrame({KEY: starts}, schema={KEY: pl.Date})
+    out = pl.DataFrame({MONTH: starts}, schema={MONTH: pl.Date})
+    if kids is not None:
+        out = pl.DataFrame({KEY: kids}, schema={KEY: pl.String}).join(out, how="cross")
+    keys = [KEY, MONTH] if kids is not None else [MONTH]
     flow_parts = [p for p in _parts_for(metric_keys) if p.date_col is not None]
     stock_parts = [p for p in _parts_for(metric_keys) if p.date_col is None]
-    if flow_parts:
+    if flow_parts and out.height:
         names = [p.name for p in flow_parts]
-        monthly_sums = src.sums(flow_parts, filters, scope, as_of, "month")
-        bucketed = monthly_sums.group_by(pl.col(KEY).cast(pl.Date).dt.truncate(every)).agg(pl.col(names).sum())
-        out = out.join(bucketed, on=KEY, how="left")
+        sums = src.sums(flow_parts, filters, scope, as_of, "child_month" if kids is not None else "month")
+        bucketed = sums.group_by(*keys[:-1], pl.col(MONTH).cast(pl.Date).dt.truncate(every)).agg(pl.col(names).sum())
+        out = out.join(bucketed, on=keys, how="left")
     if stock_parts:
         ats = [min(flt.add_months(b, EVERY_MONTHS[every]) - timedelta(days=1), as_of) for b in starts]
-        values = src.stocks(stock_parts, filters, scope, ats)
+        values: dict[str, list[float]] = {p.name: [] for p in stock_parts}
+        # Stocks come from small per-day cubes: one call per child costs little.
+        for where in ([replace(filters, region=k) for k in kids] if kids is not None else [filters]):
+            for name, v in src.stocks(stock_parts, where, scope, ats).items():
+                values[name] += v
         out = out.with_columns([pl.Series(p.name, values[p.name], dtype=pl.Float64) for p in stock_parts])
     out = out.with_columns([pl.col(p.name).fill_null(0) for p in (*flow_parts, *stock_parts)])
-    return _finish(out, metric_keys).rename({KEY: "period"})
+    return _finish(out, metric_keys)
 
 
 def monthly(tables: Tables, filters: Filters, scope: Scope, as_of: date,

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from queries import store
 from queries.facts import FILTER_COLUMNS
 from queries.filters import Filters, Scope, effective_region
-from queries.metrics import KEY, Part, Value, by_source
-from queries.regions import prefix_of
-from queries.schema import SA_TABLES
+from queries.metrics import KEY, MONTH, Part, Value, by_source
+from queries.regions import child_level, level_of, prefix_of, root_code
+from queries.schema import PREFIX_LEN, SA_TABLES
 
 CODE_LEN = 12
 
@@ -91,6 +91,7 @@ class SqlSource:
 
     def sums(self, parts: Sequence[Part], filters: Filters, scope: Scope, as_of: date,
              by: str | None) -> pl.DataFrame:
+        kids = self._children(filters, scope) if by in ("child", "child_month") else None
         frames = []
         for (table, date_col), group in by_source(parts).items():
             t = SA_TABLES[table]
@@ -98,24 +99,36 @@ class SqlSource:
             if date_col is not None:
                 preds.append(t.c[date_col].between(filters.start, filters.end))
             aggs = [sa.cast(sa.func.sum(sql_value(p.value, t, as_of)), sa.Float).label(p.name) for p in group]
-            names = [p.name for p in group]
-            schema = {n: pl.Float64 for n in names}
-            if by is None:
-                rows = self._run(sa.select(*aggs).where(*preds))
-                frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
-                continue
-            key = t.c.region_code if by == "region" else self._month(t.c[date_col])
-            rows = self._run(sa.select(key.label(KEY), *aggs).where(*preds).group_by(key))
-            frame = pl.DataFrame(rows, schema={KEY: pl.String, **schema}, orient="row")
-            if by == "month":
-                frame = frame.with_columns((pl.col(KEY) + "-01").str.to_date("%Y-%m-%d"))
-            frames.append(frame)
+            schema = {p.name: pl.Float64 for p in group}
+            keys: dict[str, sa.ColumnElement] = {}
+            if kids is not None:
+                # The child's code prefix; padded back to a code below.
+                keys[KEY] = sa.func.substr(t.c.region_code, 1, PREFIX_LEN[kids[1]])
+            if by in ("month", "child_month"):
+                keys[MONTH] = self._month(t.c[date_col])
+            stmt = sa.select(*(k.label(n) for n, k in keys.items()), *aggs).where(*preds)
+            if keys:
+                stmt = stmt.group_by(*keys.values())
+            rows = self._run(stmt)
+            frames.append(pl.DataFrame(rows, schema={**{n: pl.String for n in keys}, **schema}, orient="row"))
         if by is None:
             return pl.concat(frames, how="horizontal")
+        on = [n for n in (KEY, MONTH) if n in frames[0].columns]
         out = frames[0]
         for f in frames[1:]:
-            out = out.join(f, on=KEY, how="full", coalesce=True)
+            out = out.join(f, on=on, how="full", coalesce=True)
+        if MONTH in on:
+            out = out.with_columns((pl.col(MONTH) + "-01").str.to_date("%Y-%m-%d"))
+        if kids is not None:
+            out = (out.with_columns(pl.col(KEY).str.pad_end(CODE_LEN, "0"))
+                   .filter(pl.col(KEY).is_in(kids[0])))  # rows of the region itself belong to no child
         return out
+
+    def _children(self, filters: Filters, scope: Scope) -> tuple[list[str], str]:
+        """The viewed region's child codes and their level."""
+        region = effective_region(filters, scope) or root_code(self.regions)
+        codes = self.regions.filter(pl.col("parent_code") == region)["code"].to_list()
+        return codes, child_level(level_of(region)) or "village"
 
     def stocks(self, parts: Sequence[Part], filters: Filters, scope: Scope,
                ats: Sequence[date]) -> dict[str, list[float]]:

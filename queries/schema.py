@@ -5,6 +5,7 @@ so storage, loading, demo data and tests can never disagree about a column's nam
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, fields
 from functools import cached_property
 
@@ -148,6 +149,11 @@ def sort_newest_first(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(col, descending=True, nulls_last=True, maintain_order=True)
 
 
+# Guards the lazily built `Tables.facts` and `Tables.memo` (a cached_property alone would let
+# two threads build both and keep one).
+_DERIVED_LOCK = threading.RLock()
+
+
 @dataclass(frozen=True)
 class Tables:
     """All ledgers as polars frames: the one input every query takes."""
@@ -177,7 +183,9 @@ class Tables:
         (a new data version is a new Tables, so they can never be stale)."""
         from queries.facts import build
 
-        return build(self)
+        with _DERIVED_LOCK:  # one build even when several first sessions ask at once
+            done = self.__dict__.get("facts")
+            return build(self) if done is None else done
 
     @cached_property
     def memo(self):  # noqa: ANN201 - queries.memo.Memo
@@ -185,7 +193,9 @@ class Tables:
         reason as `facts`."""
         from queries.memo import Memo
 
-        return Memo()
+        with _DERIVED_LOCK:
+            done = self.__dict__.get("memo")
+            return Memo() if done is None else done
 
     def as_dict(self) -> dict[str, pl.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -11,6 +11,7 @@ import polars as pl
 
 from queries import filters as flt
 from queries import metrics
+from queries.facts import RID
 from queries.filters import Filters, Scope
 from queries.regions import child_key, child_level, level_of, root_code
 from queries.schema import Tables
@@ -36,42 +37,42 @@ def with_last_year(tables: Tables, filters: Filters, scope: Scope, as_of: date, 
                             pl.Series("prev_change", prev, dtype=pl.Float64))
 
 
-def by_child(tables: Tables, filters: Filters, scope: Scope, as_of: date, metric: str,
+def by_child(tables: "Tables | metrics.Source", filters: Filters, scope: Scope, as_of: date, metric: str,
              every: str = "1mo", per10k: bool = False) -> pl.DataFrame:
     """The metric's series for every child of the viewed region (small multiples / ranks)."""
-    region = flt.effective_region(filters, scope) or root_code(tables.regions)
-    kids = tables.regions.filter(pl.col("parent_code") == region).sort("code")
-    frames = []
-    for code, name, pop in kids.select("code", "name", "population").iter_rows():
-        s = metrics.series(tables, replace(filters, region=code), scope, as_of, (metric,), every)
-        s = s.with_columns(pl.lit(code).alias("code"), pl.lit(name).alias("name"))
-        if per10k and not metrics.METRICS[metric].is_rate:
-            s = s.with_columns((pl.col(metric) / pop * 10_000 if pop else pl.lit(None)).alias(metric))
-        frames.append(s)
-    if not frames:
-        return pl.DataFrame(schema={"period": pl.Date, metric: pl.Float64, "code": pl.String, "name": pl.String})
-    return pl.concat(frames, how="vertical_relaxed").with_columns(pl.col(metric).cast(pl.Float64))
+    src = metrics.source(tables)
+    region = flt.effective_region(filters, scope) or root_code(src.regions)
+    kids = src.regions.filter(pl.col("parent_code") == region).select("code", "name", "population")
+    out = (metrics.child_series(src, filters, scope, as_of, (metric,), every)
+           .join(kids, on="code", how="left").with_columns(pl.col(metric).cast(pl.Float64)))
+    if per10k and not metrics.METRICS[metric].is_rate:
+        out = out.with_columns(pl.when(pl.col("population") > 0)
+                               .then(pl.col(metric) / pl.col("population") * 10_000).alias(metric))
+    return out.select("period", metric, "code", "name").sort("code", "period")
 
 
 def funnel(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> pl.DataFrame:
     """Cases closed in the period (capped at as_of) and how many went on through each later
     link in order by as_of (a case counts at a step only if it reached every step before it),
     per district and in total; `stall` is the share lost at each step."""
-    cases = (flt.apply(tables.cases, filters, scope)
-             .filter(flt.in_period("closed_on", filters.start, min(filters.end, as_of)))
-             .with_columns(child_key("region_code", "district").alias("district_code")))
+    cases = (tables.facts.scan("cases", filters, scope)
+             .filter(flt.in_period("closed_on", filters.start, min(filters.end, as_of))))
     reached_each = [(pl.col(col).is_not_null() & (pl.col(col) <= as_of)) for col, _ in LINKS]
     reached = []
     chain = pl.lit(True)
     for cond, (_, label) in zip(reached_each, LINKS):
         chain = chain & cond
         reached.append(chain.sum().alias(label))
-    per = cases.group_by("district_code").agg(reached).collect()
-    total = cases.select(reached).collect().with_columns(pl.lit("__all__").alias("district_code"))
+    labels = [label for _, label in LINKS]
+    # Counted per region id on the compact copy, then the few hundred ids to their districts.
+    per = (cases.group_by(RID).agg(reached).collect()
+           .join(tables.facts.codes_frame("region_code"), on=RID, how="left")
+           .group_by(child_key("region_code", "district").alias("district_code")).agg(pl.col(labels).sum()))
+    total = per.select(pl.col(labels).sum()).with_columns(pl.lit("__all__").alias("district_code"))
     names = tables.regions.select(pl.col("code").alias("district_code"), pl.col("name").alias("district"))
     wide = pl.concat([per.join(names, on="district_code", how="left"),
                       total.with_columns(pl.lit("合计").alias("district"))], how="diagonal")
-    long = wide.unpivot(index=["district_code", "district"], on=[label for _, label in LINKS],
+    long = wide.unpivot(index=["district_code", "district"], on=labels,
                         variable_name="link", value_name="count")
     order = {label: i for i, (_, label) in enumerate(LINKS)}
     long = long.with_columns(pl.col("link").replace_strict(order, return_dtype=pl.Int8).alias("step"),

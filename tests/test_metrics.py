@@ -1,13 +1,13 @@
 """Every metric of DESIGN.md on the hand-built fixture, with hand-computed expectations."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from queries import metrics
+from queries import facts, metrics
 from queries.filters import Filters, Scope
 from queries.schema import Tables
 from tests import fixtures as fx
@@ -126,6 +126,17 @@ def test_rollup_to_townships_includes_children_with_no_records(tables):
         "key": [fx.TOWN_A1, fx.TOWN_A2], "cases_filed": [1, 0]}
 
 
+@pytest.mark.parametrize(("start", "end", "a", "b"), [
+    (D(2024, 2, 29), D(2024, 3, 5), 3, 0),    # part of two months: q5, q1, q2
+    (D(2024, 2, 29), D(2024, 4, 1), 4, 1),    # a whole March between two partial months
+    (D(2024, 3, 1), D(2024, 3, 31), 3, 1),    # exactly one month
+    (D(2024, 3, 2), D(2024, 3, 30), 1, 1),    # inside one month: q2 (A), q4 (B)
+])
+def test_rollup_counts_each_day_once_over_whole_and_partial_months(tables, start, end, a, b):
+    got = metrics.rollup(tables, Filters(start, end), CITY_SCOPE, fx.AS_OF, ["complaints_received"])
+    assert got["complaints_received"].to_list() == [a, b]
+
+
 @pytest.mark.parametrize("metric", ["cases_filed", "persons_disciplined", "funds_recovered_wan",
                                     "complaints_received", "rectifications_overdue", "rules_established"])
 def test_rollup_sums_to_the_parent(tables, metric):
@@ -239,6 +250,10 @@ def test_an_item_completed_the_day_after_its_due_date_is_never_overdue():
 def test_a_cube_in_use_is_kept_while_many_others_come_and_go(tables):
     src = metrics.MemorySource(tables)
     cube = src._cube("complaints", "received_on")
-    for day in range(1, metrics.CUBES_KEPT + 5):  # a page visited at many dates
-        metrics.compute(tables, march(), CITY_SCOPE, D(2024, 4, day), ["closure_rate"])
+    day_cube = src._day_cube("complaints", "received_on")
+    for day in range(facts.CUBES_KEPT + 5):  # pages visited at many dates, city-wide and by district
+        as_of = fx.AS_OF + timedelta(days=day)
+        metrics.compute(tables, march(), CITY_SCOPE, as_of, ["closure_rate"])
+        metrics.compute(tables, march(region=fx.DIST_A), CITY_SCOPE, as_of, ["closure_rate"])
     assert src._cube("complaints", "received_on") is cube
+    assert src._day_cube("complaints", "received_on") is day_cube

@@ -73,6 +73,21 @@ def test_series_matches_memory_including_stocks(db_url, demo, every):
     assert_frame_equal(metrics.series(sql, f, Scope(), END, every=every), want, check_exact=False, rel_tol=1e-9)
 
 
+def test_child_series_matches_memory_at_each_level_including_stocks(db_url, demo):
+    mem, sql = _stores(db_url, demo)
+    district = _codes(demo, "district")[1]
+    township = next(c for c in _codes(demo, "township") if c.startswith(district[:6]))
+    for region in (None, district, township):
+        f = Filters(date(2024, 2, 10), END, region=region)
+        want = metrics.child_series(mem, f, Scope(), END, ("complaints_received", "closure_rate",
+                                                           "rectifications_overdue"), "3mo")
+        assert want["complaints_received"].sum() > 0
+        assert region == township or want["rectifications_overdue"].sum() > 0  # too few at a township
+        assert_frame_equal(metrics.child_series(sql, f, Scope(), END, ("complaints_received", "closure_rate",
+                                                                       "rectifications_overdue"), "3mo"),
+                           want, check_exact=False, rel_tol=1e-9)
+
+
 def test_scope_clamps_a_region_outside_the_jurisdiction(db_url, demo):
     mem, sql = _stores(db_url, demo)
     own, other = _codes(demo, "district")[:2]

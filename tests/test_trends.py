@@ -49,6 +49,38 @@ def test_month_on_month_change_is_against_the_previous_bucket():
     assert got["prev_change"].to_list() == [None, None, 3.0]  # from 0 no ratio; 1 -> 4 is +300 %
 
 
+def test_child_series_gives_each_district_its_flows_rates_and_stocks():
+    got = metrics.child_series(fx.tables(), Filters(D(2024, 2, 1), D(2024, 3, 31)), Scope(), fx.AS_OF,
+                               ["complaints_received", "closure_rate", "rectifications_overdue"])
+    # A: q5 (Feb, closed 29 Feb); q1, q2 closed, q3 open (Mar). B: q4 (Mar, closed after as_of).
+    # Overdue at 29 Feb: r5 (A), r3 (B); at 31 Mar: r2, r5 (A) — r3 was completed that day.
+    assert got.to_dicts() == [
+        {"code": fx.DIST_A, "period": D(2024, 2, 1), "complaints_received": 1, "closure_rate": 1.0,
+         "rectifications_overdue": 1},
+        {"code": fx.DIST_A, "period": D(2024, 3, 1), "complaints_received": 3, "closure_rate": 2 / 3,
+         "rectifications_overdue": 2},
+        {"code": fx.DIST_B, "period": D(2024, 2, 1), "complaints_received": 0, "closure_rate": None,
+         "rectifications_overdue": 1},
+        {"code": fx.DIST_B, "period": D(2024, 3, 1), "complaints_received": 1, "closure_rate": 0.0,
+         "rectifications_overdue": 0}]
+
+
+def test_child_series_leaves_out_records_of_the_region_itself():
+    t = fx.tables()
+    complaints = pl.concat([t.complaints, t.complaints.head(1).with_columns(
+        pl.lit("q6").alias("complaint_id"), pl.lit(fx.DIST_A).alias("region_code"))])
+    t = Tables(**{**t.as_dict(), "complaints": complaints})
+    got = metrics.child_series(t, Filters(*fx.MARCH, region=fx.DIST_A), Scope(), fx.AS_OF, ["complaints_received"])
+    # q1, q2 in 甲一镇, q3 in 甲二街道; q6 is written against 甲区 itself, no township's.
+    assert got.select("code", "complaints_received").rows() == [(fx.TOWN_A1, 2), (fx.TOWN_A2, 1)]
+
+
+def test_small_multiples_per_10k_residents_divide_by_each_child_population():
+    got = trends.by_child(fx.tables(), Filters(*fx.MARCH), Scope(), fx.AS_OF, "complaints_received", per10k=True)
+    # 甲区 3 complaints / 30,000 residents; 乙区 1 / 10,000.
+    assert got.select("name", "complaints_received").rows() == [("甲区", 1.0), ("乙区", 1.0)]
+
+
 def test_composition_by_field_adds_up_to_the_series():
     t = fx.tables()
     f = Filters(D(2024, 1, 1), D(2024, 3, 31))
