@@ -15,6 +15,7 @@ import os
 import platform
 import subprocess
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -296,8 +297,9 @@ def run(scale_cases: int, runs: int, pg_url: str | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         t0 = time.perf_counter()
-        store.replace_all(url, demo.tables, demo.boundaries)
+        store.replace_all(url, demo.tables, demo.boundaries)  # leaves the new version's snapshot
         result["write_s"] = round(time.perf_counter() - t0, 2)
+        shutil.rmtree(store.snapshot_dir(url))  # as after a write by another tool:
         first = cold_start(url)       # reads SQLite, leaves the snapshot
         restart = cold_start(url)     # a restart: reads the snapshot
         result.update(load_s=first["load_s"], load_peak_rss_mb=first["peak_rss_mb"], load_snapshot_s=restart["load_s"],
@@ -378,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"机器：{machine['platform']}，{machine['cpus']} 核，内存 {machine['memory_gb']} GB；"
           f"polars {machine['polars']}，pandas {machine['pandas']}，duckdb {machine['duckdb']}\n")
     for scale, r in results["scales"].items():
-        print(f"### {int(scale):,} 案件 · {r['complaints']:,} 信访 · {r['rectifications']:,} 整改\n")
+        print(f"### {r['cases']:,} 案件 · {r['complaints']:,} 信访 · {r['rectifications']:,} 整改\n")
         print(f"- 冷启动：从 SQLite {r['load_s']} s（峰值内存 {r['load_peak_rss_mb']:,} MB）；重启（Parquet 快照）{r['load_snapshot_s']} s；"
               f"首次总览查询 {r['first_overview_ms']:,} ms，首次预警页 {r['first_warnings_ms']:,} ms，"
               f"默认视图全部就绪 {r.get('ready_s', '—')} s；应用进程峰值内存 {r['app_peak_rss_mb']:,} MB")

@@ -229,33 +229,16 @@ class MemorySource:
     def sums(self, parts: Sequence[Part], filters: Filters, scope: Scope, as_of: date,
              by: str | None) -> pl.DataFrame:
         kids, lookup = self._children(filters, scope) if by in ("child", "child_month") else (None, None)
-        frames = []
+        frames: list[pl.LazyFrame] = []
         for (table, date_col), group in by_source(parts).items():
             keys = _keys(by, date_col, lookup)
-            if date_col is None and not self._category_filtered(table, filters):
-                # Stocks with a spell: the events up to as_of, from the per-day event cube.
-                spelled = [p for p in group if p.value.spell() is not None]
-                frames += [_grouped(self._spells(table, p.value, filters, scope).filter(pl.col("day") <= as_of),
-                                    [pl.col("delta").sum().cast(pl.Float64).alias(p.name)], keys) for p in spelled]
-                group = [p for p in group if p not in spelled]
-                if not group:
-                    continue
-            if date_col is not None and not self._category_filtered(table, filters):
-                where = self._region_pred(filters, scope)
-                if where or kids is not None:
-                    lf = self._period_rows(table, date_col, filters.start, filters.end).filter(*where)
-                else:  # the whole store, the leadership's default view: a cube of days alone
-                    lf = self._day_cube(table, date_col).lazy()
-                aggs = [pl.col(p.name).sum() for p in group]
-                late = [p for p in group if p.value.uses_as_of]
-                if late:
-                    frames += self._done_after(table, date_col, late, filters, scope, as_of, keys)
-            else:
-                lf = self.facts.scan(table, filters, scope)
-                aggs = [p.value.total(as_of).alias(p.name) for p in group]
-            if date_col is not None:
-                lf = lf.filter(flt.in_period(date_col, filters.start, filters.end))
-            frames.append(_grouped(lf, aggs, keys))
+            if self._category_filtered(table, filters):  # cubes hold no categories: read the rows
+                frames.append(self._from_rows(table, date_col, group, filters, scope, as_of, keys))
+                continue
+            frames += self._from_cubes(table, date_col, group, filters, scope, as_of, keys, kids is not None)
+            uncubed = [p for p in group if date_col is None and p.value.spell() is None]
+            if uncubed:
+                frames.append(self._from_rows(table, date_col, uncubed, filters, scope, as_of, keys))
         # A part measured in several frames (cube and correction) is their sum.
         combined = pl.concat(pl.collect_all(frames), how="diagonal")
         if by is None:
@@ -267,6 +250,34 @@ class MemorySource:
         if kids is not None:
             out = kids.join(out, on=_CHILD, how="inner").drop(_CHILD)  # leaves out "no child"
         return out
+
+    def _from_cubes(self, table: str, date_col: str | None, group: list[Part], filters: Filters, scope: Scope,
+                    as_of: date, keys: list[pl.Expr], per_child: bool) -> list[pl.LazyFrame]:
+        """Flow parts from the cubes (with the as_of correction); stocks with a spell from the
+        spell cube, as the events up to as_of. Stocks without one are left to `_from_rows`."""
+        where = self._region_pred(filters, scope)
+        if date_col is None:
+            return [_grouped(self._spells(table, p.value, filters, scope).filter(pl.col("day") <= as_of),
+                             [pl.col("delta").sum().cast(pl.Float64).alias(p.name)], keys)
+                    for p in group if p.value.spell() is not None]
+        if where or per_child:
+            lf = self._period_rows(table, date_col, filters.start, filters.end).filter(*where)
+        else:  # the whole store, the leadership's default view: a cube of days alone
+            lf = self._day_cube(table, date_col).lazy()
+        lf = lf.filter(flt.in_period(date_col, filters.start, filters.end))
+        out = [_grouped(lf, [pl.col(p.name).sum() for p in group], keys)]
+        late = [p for p in group if p.value.uses_as_of]
+        if late:
+            out += self._done_after(table, date_col, late, filters, scope, as_of, keys)
+        return out
+
+    def _from_rows(self, table: str, date_col: str | None, group: list[Part], filters: Filters, scope: Scope,
+                   as_of: date, keys: list[pl.Expr]) -> pl.LazyFrame:
+        """The parts summed over the compact copy's rows (category filters applied)."""
+        lf = self.facts.scan(table, filters, scope)
+        if date_col is not None:
+            lf = lf.filter(flt.in_period(date_col, filters.start, filters.end))
+        return _grouped(lf, [p.value.total(as_of).alias(p.name) for p in group], keys)
 
     def _children(self, filters: Filters, scope: Scope) -> tuple[pl.DataFrame, pl.Series]:
         """The viewed region's children as (position, code), and for every region id the

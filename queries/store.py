@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from queries.schema import (
     BOUNDARY_TABLE, COLUMNS, META_TABLE, SA_TABLES, TABLE_NAMES, Tables, conform, metadata, polars_schema,
-    primary_key, sort_newest_first,
+    MAIN_DATE, primary_key, sort_newest_first,
 )
 
 DEFAULT_URL = "sqlite:///data/oversight.db"
@@ -195,9 +195,8 @@ def load_tables_cached(url: str, version: int) -> Tables:
     """`load_tables`, through a Parquet snapshot of data version `version` when there is one.
 
     Reading millions of rows from SQLite row by row takes minutes; the same rows from Parquet
-    take a second or two. The first start after a write pays the database read and leaves the
-    snapshot (written to a temporary folder, then renamed, so a half-written one is never read);
-    older versions' snapshots are removed."""
+    take a second or two. Our own writes leave the new version's snapshot (`_carry_snapshot`);
+    after any other write, the first load pays the database read and leaves it."""
     base = snapshot_dir(url)
     if base is None:
         return load_tables(url)
@@ -209,19 +208,83 @@ def load_tables_cached(url: str, version: int) -> Tables:
         except (OSError, pl.exceptions.PolarsError):
             pass  # unreadable snapshot: fall back to the database and rewrite it
     tables = load_tables(url)
+    _write_snapshot(base, version, _frames_writer(tables.as_dict()))
+    return tables
+
+
+def _write_snapshot(base: Path, version: int, write: Callable[[str, Path], None]) -> None:
+    """Snapshot `version`, `write(table, path)` writing each table's Parquet file. Written to a
+    temporary folder, then renamed, so a half-written one is never read; older versions'
+    snapshots are removed. Failing costs only speed: the next load reads the database, as
+    without a snapshot."""
+    tmp: Path | None = None
     try:
         base.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=base, prefix=".tmp-"))
         for t in TABLE_NAMES:
-            getattr(tables, t).write_parquet(tmp / f"{t}.parquet")
+            write(t, tmp / f"{t}.parquet")
+        here = base / f"v{version}"
         shutil.rmtree(here, ignore_errors=True)
         tmp.rename(here)
+        tmp = None
         for old in base.iterdir():
-            if old.name != here.name and not old.name.startswith(".tmp-"):
+            if old.name.startswith("v") and old.name[1:].isdigit() and int(old.name[1:]) < version:
                 shutil.rmtree(old, ignore_errors=True)
-    except OSError:
-        pass  # a read-only disk only costs the next start its speed
-    return tables
+    except (OSError, pl.exceptions.PolarsError):
+        pass  # a read-only disk or a vanished previous snapshot only costs the next start its speed
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _frames_writer(frames: dict[str, pl.DataFrame]) -> Callable[[str, Path], None]:
+    return lambda t, path: sort_newest_first(t, conform(t, frames[t])).write_parquet(path)
+
+
+def _carry_snapshot(url: str, before: int, *, replaced: Tables | None = None,
+                    upserted: dict[str, pl.DataFrame] | None = None) -> None:
+    """After a committed write of ours, the new version's snapshot made from the write itself,
+    so the app's next load reads Parquet instead of the database (minutes at millions of rows
+    from SQLite): every table `replaced`, or the previous snapshot with the `upserted` rows
+    merged in. Only when no other write came in between (the version is `before + 1`) and, for
+    an upsert, the previous snapshot exists; otherwise the next load reads the database."""
+    base = snapshot_dir(url)
+    if base is None or data_version(url) != before + 1:
+        return
+    if replaced is not None:
+        _write_snapshot(base, before + 1, _frames_writer(replaced.as_dict()))
+        return
+    prev = base / f"v{before}"
+    if not prev.is_dir():
+        return
+    rows = upserted or {}
+
+    def write(t: str, path: Path) -> None:
+        if t in rows:
+            _merge_into(t, prev / f"{t}.parquet", rows[t], path)
+        else:
+            shutil.copyfile(prev / f"{t}.parquet", path)
+
+    _write_snapshot(base, before + 1, write)
+
+
+def _merge_into(table: str, old: Path, rows: pl.DataFrame, out: Path) -> None:
+    """Ledger file `old` after upserting `rows` by primary key, as the database does it (a row
+    whose key exists is replaced whole, a new key added, the last of repeated keys wins),
+    streamed to `out`: a few hundred MB at 13M rows rather than several copies of the ledger.
+    Kept newest first by merging the sorted new rows into the sorted old ones, so the next load
+    needs no sort (an unsorted file would only cost that load a sort)."""
+    pk = primary_key(table)
+    rows = conform(table, rows).unique(subset=pk, keep="last", maintain_order=True)
+    kept = pl.scan_parquet(old).join(rows.select(pk).lazy(), on=pk, how="anti", maintain_order="left",
+                                     nulls_equal=True)
+    if table not in MAIN_DATE:
+        pl.concat([kept, rows.lazy()]).sink_parquet(out)
+        return
+    # Newest first is ascending in minus the day number, no date last (as sort_newest_first).
+    order = (-pl.col(MAIN_DATE[table]).cast(pl.Int32)).fill_null(2**31 - 1).alias("_order")
+    new = rows.lazy().with_columns(order).sort("_order", maintain_order=True)
+    kept.with_columns(order).merge_sorted(new, "_order").drop("_order").sink_parquet(out)
 
 
 @contextmanager
@@ -238,6 +301,7 @@ def replace_all(url: str, tables: Tables, boundaries: dict | None = None,
     """Replace the whole store in one transaction (demo generation): all or nothing.
 
     `dataset` is recorded so every page can label demo figures as 演示数据."""
+    before = data_version(url)
     with _write_tx(url) as conn:
         _set_meta(conn, "dataset", dataset)
         for t in reversed(TABLE_NAMES):
@@ -246,6 +310,7 @@ def replace_all(url: str, tables: Tables, boundaries: dict | None = None,
             _bulk_insert(conn, t, getattr(tables, t))
         if boundaries is not None:
             _write_boundaries(conn, boundaries)
+    _carry_snapshot(url, before, replaced=tables)
 
 
 def _write_boundaries(conn: sa.Connection, collection: dict) -> None:
@@ -329,6 +394,8 @@ def upsert_batches(url: str, table: str, batches: Iterable[pl.DataFrame],
     stmt = stmt.on_conflict_do_update(index_elements=pk, set_={c.name: stmt.excluded[c.name]
                                                                for c in sa_table.columns if c.name not in pk})
     total = 0
+    written: list[pl.DataFrame] = []  # for the next snapshot (a ledger the app holds anyway)
+    before = data_version(url)
     with _write_tx(url) as conn:
         for df in batches:
             for start in range(0, df.height, 20_000):
@@ -337,6 +404,9 @@ def upsert_batches(url: str, table: str, batches: Iterable[pl.DataFrame],
                 total += chunk.height
                 if progress:
                     progress(total)
+            written.append(conform(table, df))
+    if written:
+        _carry_snapshot(url, before, upserted={table: pl.concat(written)})
     return total
 
 
@@ -356,6 +426,7 @@ def upsert(url: str, frames: dict[str, pl.DataFrame],
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    before = data_version(url)
     with _write_tx(url) as conn:
         for t in TABLE_NAMES:
             df = frames.get(t)
@@ -374,4 +445,5 @@ def upsert(url: str, frames: dict[str, pl.DataFrame],
                 if progress:
                     progress(done, total)
             counts[t] = df.height
+    _carry_snapshot(url, before, upserted={t: frames[t] for t in counts})
     return counts

@@ -1,11 +1,14 @@
 """Parquet snapshots make a restart fast without ever serving another data version's rows."""
 from __future__ import annotations
 
+import shutil
+from datetime import date as D
+
 import polars as pl
 from polars.testing import assert_frame_equal
 
 from queries import store
-from queries.schema import TABLE_NAMES
+from queries.schema import TABLE_NAMES, primary_key
 from tests import fixtures as fx
 
 
@@ -58,3 +61,76 @@ def test_sqlite_is_read_in_slices_without_losing_or_reordering_rows(tmp_path, mo
     monkeypatch.setattr(store, "SQLITE_READ_ROWS", 2)  # five rows: three slices
     assert_frame_equal(store.read_table(url, "complaints"), whole)
     assert whole.height == 5
+
+
+def _same_as_the_database(url, tables):
+    for name in TABLE_NAMES:
+        pk = primary_key(name)
+        assert_frame_equal(getattr(tables, name).sort(pk), store.read_table(url, name).sort(pk))
+
+
+def _loaded_without_the_database(url, monkeypatch):
+    monkeypatch.setattr(store, "load_tables", _fail)
+    got = store.load_tables_cached(url, store.data_version(url))
+    monkeypatch.undo()
+    return got
+
+
+def test_replacing_everything_leaves_the_new_versions_snapshot(tmp_path, monkeypatch):
+    url = _db(tmp_path)
+    _same_as_the_database(url, _loaded_without_the_database(url, monkeypatch))
+
+
+def test_an_upsert_carries_the_snapshot_forward_as_the_database_has_it(tmp_path, monkeypatch):
+    url = _db(tmp_path)
+    base = fx.tables().complaints
+    changed = base.head(2).with_columns(pl.Series("satisfaction", ["不满意", None]))
+    new = base.head(1).with_columns(pl.lit("q9").alias("complaint_id"))
+    repeated = new.with_columns(pl.lit("网络").alias("channel"))  # the same new id twice: last wins
+    store.upsert(url, {"complaints": pl.concat([changed, new, repeated])})
+    got = _loaded_without_the_database(url, monkeypatch)
+    _same_as_the_database(url, got)
+    assert got.complaints.filter(pl.col("complaint_id") == "q9")["channel"].to_list() == ["网络"]
+    assert got.complaints.height == 6
+    assert sorted(p.name for p in (tmp_path / "s.db.snapshot").iterdir()) == [f"v{store.data_version(url)}"]
+
+
+def test_a_streamed_import_carries_the_snapshot_forward(tmp_path, monkeypatch):
+    url = _db(tmp_path)
+    cases = fx.tables().cases
+    batches = [cases.head(2).with_columns(pl.lit("新单位").alias("unit_name")),
+               cases.head(1).with_columns(pl.lit("c9").alias("case_id"))]
+    store.upsert_batches(url, "cases", iter(batches))
+    got = _loaded_without_the_database(url, monkeypatch)
+    _same_as_the_database(url, got)
+    assert got.cases.height == 5
+
+
+def test_a_carried_snapshot_stays_newest_first_with_rows_merged_in_their_place(tmp_path):
+    url = _db(tmp_path)
+    cases = fx.tables().cases  # filed 2024-03-01, 2024-02-29, 2024-03-31, 2023-03-10
+    store.upsert(url, {"cases": pl.concat([
+        cases.head(1).with_columns(pl.lit("c5").alias("case_id"), pl.lit(D(2024, 3, 5)).alias("filed_on")),
+        cases.head(1).with_columns(pl.lit("c6").alias("case_id"), pl.lit(D(2023, 1, 1)).alias("filed_on"))])})
+    snap = tmp_path / "s.db.snapshot" / f"v{store.data_version(url)}" / "cases.parquet"
+    assert pl.read_parquet(snap)["case_id"].to_list() == ["c3", "c5", "c1", "c2", "c4", "c6"]
+
+
+def test_without_the_previous_snapshot_a_write_leaves_none_and_the_database_is_read(tmp_path):
+    url = _db(tmp_path)
+    shutil.rmtree(tmp_path / "s.db.snapshot")
+    store.upsert(url, {"cases": fx.tables().cases.head(1).with_columns(pl.lit("新单位").alias("unit_name"))})
+    assert not (tmp_path / "s.db.snapshot").exists()
+    got = store.load_tables_cached(url, store.data_version(url))
+    _same_as_the_database(url, got)
+
+
+def test_a_write_in_between_stops_the_snapshot_being_carried(tmp_path, monkeypatch):
+    url = _db(tmp_path)
+    ours = store.data_version(url)  # our write starts here (its snapshot exists) …
+    carry = store._carry_snapshot
+    monkeypatch.setattr(store, "_carry_snapshot", lambda *a, **k: None)
+    for unit in ("甲", "乙"):  # … ours commits, then another write commits before we carry
+        store.upsert(url, {"cases": fx.tables().cases.head(1).with_columns(pl.lit(unit).alias("unit_name"))})
+    carry(url, ours, upserted={"cases": fx.tables().cases.head(1).with_columns(pl.lit("甲").alias("unit_name"))})
+    assert sorted(p.name for p in (tmp_path / "s.db.snapshot").iterdir()) == [f"v{ours}"]
