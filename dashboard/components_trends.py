@@ -110,7 +110,8 @@ def funnel_tab(view: View) -> None:
     left, right = st.columns([2, 3])
     left.plotly_chart(ct.funnel(df), key="trend_funnel_chart", config={"displaylogo": False})
     wide = (df.filter(pl.col("district_code") != "__all__")
-            .pivot(on="link", index="district", values="count", aggregate_function="first"))
+            .pivot(on="link", index="district", values="count", aggregate_function="first")
+            .rename({"district": tr("filter.district")}))
     with right:
         st.markdown(f"**{tr('trend.funnel_table')}**")
         st.dataframe(wide, hide_index=True, key="trend_funnel_table")

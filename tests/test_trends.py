@@ -220,6 +220,18 @@ def test_switching_the_breakdown_changes_the_stack(page):
     assert names == {"来信", "电话", "网络", "12388", "来访"}
 
 
+def test_the_region_comparison_draws_one_line_per_district(page):
+    lines = {t["name"]: t["y"] for t in _fig(page, "trend_regions_chart")["data"]}
+    # Cases filed per month, Jan–Mar 2024: c1 (甲区, March), c2 (甲区, Feb), c3 (乙区, March).
+    assert lines == {"甲区": [0, 1, 1], "乙区": [0, 0, 1]}
+
+
+def test_the_funnel_table_is_headed_in_chinese(page):
+    table = next(d.value for d in page.dataframe if "严肃查处" in d.value.columns)
+    assert table.columns[0] == "区县"
+    assert dict(zip(table["区县"], table["严肃查处"])) == {"甲区": 1}  # c1 closed in March; c2 in April
+
+
 @pytest.mark.parametrize("fields", [(), ("集体三资",)])
 def test_the_city_wide_composition_from_the_cube_equals_the_row_level_one(fields):
     t = fx.tables()
