@@ -53,8 +53,8 @@ def _search(tables: Tables, table: str, frame: pl.DataFrame, index: pl.Series, n
     paths = with_region_path(tables.regions.lazy().select(pl.col("code").alias("region_code")), tables.regions)
     named = (paths.filter(pl.any_horizontal([pl.col(c).str.contains(pattern) for c in PATH]).fill_null(False))
              .select("region_code").collect().to_series())
-    text_cols = [c for c, t in polars_schema(table).items() if t == pl.String]
-    hit = pl.any_horizontal([pl.col(c).str.contains(pattern) for c in text_cols]).fill_null(False)
+    text_cols = [c for c, t in polars_schema(table).items() if t in (pl.String, pl.Categorical)]
+    hit = pl.any_horizontal([pl.col(c).cast(pl.String).str.contains(pattern) for c in text_cols]).fill_null(False)
     if not tables.facts.codes.is_in(tables.regions["code"].implode()).all():
         # Codes missing from the region table (fixtures only: imports refuse them) get their
         # names from their prefixes, so match those rows the slow way.

@@ -20,6 +20,10 @@ STR = pl.String()
 F64 = pl.Float64()
 I64 = pl.Int64()
 BOOL = pl.Boolean()
+# Columns holding one of a few dozen values (fields, sources, channels …): categorical in
+# memory, 4 bytes a row instead of a 16-byte string view (about 0.6 GB at 13M complaints);
+# text in the database and in every file written.
+CAT = pl.Categorical()
 
 COLUMNS: dict[str, list[Col]] = {
     "regions": [
@@ -29,8 +33,8 @@ COLUMNS: dict[str, list[Col]] = {
     ],
     "cases": [
         ("case_id", STR, True), ("region_code", STR, False), ("unit_name", STR, False),
-        ("unit_type", STR, False), ("field", STR, False), ("problem_type", STR, False),
-        ("source", STR, False), ("subject_rank", STR, False),
+        ("unit_type", CAT, False), ("field", CAT, False), ("problem_type", CAT, False),
+        ("source", CAT, False), ("subject_rank", CAT, False),
         ("clue_received_on", DATE, False), ("filed_on", DATE, False), ("closed_on", DATE, False),
         ("party_discipline", I64, False), ("gov_sanction", I64, False),
         ("org_handling", I64, False), ("transferred_judicial", I64, False),
@@ -40,13 +44,13 @@ COLUMNS: dict[str, list[Col]] = {
     ],
     "complaints": [
         ("complaint_id", STR, True), ("region_code", STR, False), ("received_on", DATE, False),
-        ("channel", STR, False), ("field", STR, False), ("in_scope", BOOL, False),
+        ("channel", CAT, False), ("field", CAT, False), ("in_scope", BOOL, False),
         ("is_repeat", BOOL, False), ("anonymous", BOOL, False), ("due_on", DATE, False),
-        ("closed_on", DATE, False), ("satisfaction", STR, False), ("case_id", STR, False),
+        ("closed_on", DATE, False), ("satisfaction", CAT, False), ("case_id", STR, False),
     ],
     "rectifications": [
-        ("item_id", STR, True), ("region_code", STR, False), ("project", STR, False),
-        ("source", STR, False), ("description", STR, False), ("responsible_unit", STR, False),
+        ("item_id", STR, True), ("region_code", STR, False), ("project", CAT, False),
+        ("source", CAT, False), ("description", STR, False), ("responsible_unit", STR, False),
         ("responsible_person", STR, False), ("started_on", DATE, False), ("due_on", DATE, False),
         ("progress_pct", F64, False), ("last_update_on", DATE, False),
         ("completed_on", DATE, False), ("verified_on", DATE, False),
@@ -102,7 +106,7 @@ def conform(table: str, df: pl.DataFrame) -> pl.DataFrame:
     return df.select(out)
 
 
-_SA_TYPES = {DATE: sa.Date, STR: sa.String, F64: sa.Float, I64: sa.BigInteger, BOOL: sa.Boolean}
+_SA_TYPES = {DATE: sa.Date, STR: sa.String, CAT: sa.String, F64: sa.Float, I64: sa.BigInteger, BOOL: sa.Boolean}
 
 metadata = sa.MetaData()
 

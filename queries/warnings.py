@@ -45,9 +45,9 @@ def _rows(df: pl.LazyFrame, rule: str, record_type: str, id_col: str, *, unit: p
     return df.select(
         pl.lit(rule).alias("rule"), pl.lit(RULES_INFO[rule][0]).alias("level"),
         pl.lit(record_type).alias("record_type"), pl.col(id_col).cast(pl.String).alias("record_id"),
-        pl.col("region_code"), (unit if unit is not None else none_s).alias("unit"),
-        (person if person is not None else none_s).alias("person"),
-        (project if project is not None else none_s).alias("project"),
+        pl.col("region_code"), (unit if unit is not None else none_s).cast(pl.String).alias("unit"),
+        (person if person is not None else none_s).cast(pl.String).alias("person"),
+        (project if project is not None else none_s).cast(pl.String).alias("project"),
         (days if days is not None else none_i).cast(pl.Int64).alias("days"),
         (lag if lag is not None else none_f).cast(pl.Float64).alias("lag_points"),
         (due if due is not None else pl.lit(None, pl.Date)).alias("due_on"),

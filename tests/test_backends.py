@@ -64,3 +64,12 @@ def test_replace_all_is_all_or_nothing(db_url):
     with pytest.raises(Exception):
         store.replace_all(db_url, type(bad)(**{**bad.as_dict(), "cases": dup}), None)
     assert store.load_tables(db_url).cases.height == 4
+
+
+def test_category_columns_are_categorical_in_memory_and_text_in_the_database(db_url):
+    store.replace_all(db_url, fx.tables())
+    loaded = store.read_table(db_url, "complaints")
+    assert loaded.schema["channel"] == pl.Categorical
+    with store.engine_for(db_url).connect() as conn:
+        stored = conn.exec_driver_sql("SELECT channel FROM complaints WHERE complaint_id = 'q2'").scalar_one()
+    assert stored == "电话" and isinstance(stored, str)

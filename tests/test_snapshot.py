@@ -84,9 +84,9 @@ def test_replacing_everything_leaves_the_new_versions_snapshot(tmp_path, monkeyp
 def test_an_upsert_carries_the_snapshot_forward_as_the_database_has_it(tmp_path, monkeypatch):
     url = _db(tmp_path)
     base = fx.tables().complaints
-    changed = base.head(2).with_columns(pl.Series("satisfaction", ["不满意", None]))
+    changed = base.head(2).with_columns(pl.Series("satisfaction", ["不满意", None], dtype=pl.Categorical))
     new = base.head(1).with_columns(pl.lit("q9").alias("complaint_id"))
-    repeated = new.with_columns(pl.lit("网络").alias("channel"))  # the same new id twice: last wins
+    repeated = new.with_columns(pl.lit("网络", pl.Categorical).alias("channel"))  # the same new id twice: last wins
     store.upsert(url, {"complaints": pl.concat([changed, new, repeated])})
     got = _loaded_without_the_database(url, monkeypatch)
     _same_as_the_database(url, got)
