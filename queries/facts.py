@@ -1,12 +1,13 @@
 """Compact copies of the fact tables for the metric engine, built once per loaded data version.
 
-The ledgers keep region codes and categories as text, which is what exports, details and the
-import checks want. Aggregating millions of rows, text is the slow part: a prefix match or a
-group-by on 12-character strings hashes every row. Here each region code becomes its index in
-the sorted list of codes, so "inside this region" is an integer range (codes sharing a prefix
-are contiguous once sorted) and a roll-up groups small integers; category columns become
-categoricals. Other columns are shared with the original frames (polars columns are
-reference-counted), so the copy costs a few bytes per row.
+The ledgers keep region codes as text, which is what exports, details and the import checks
+want. Aggregating millions of rows, text is the slow part: a prefix match or a group-by on
+12-character strings hashes every row. Here each region code becomes its index in the sorted
+list of codes, so "inside this region" is an integer range (codes sharing a prefix are
+contiguous once sorted) and a roll-up groups small integers; category columns are categoricals
+already (queries.schema), the cast below only guards frames built otherwise. Other columns are
+shared with the original frames (polars columns are reference-counted), so the copy costs a
+few bytes per row.
 """
 from __future__ import annotations
 
