@@ -577,9 +577,11 @@ def _bucketed(src: Source, filters: Filters, scope: Scope, as_of: date, metric_k
               every: str, kids: list[str] | None) -> pl.DataFrame:
     """The series grid (per bucket, or per child × bucket when `kids` is given) filled in."""
     starts = buckets(filters.start, filters.end, every)
-    out = pl.DataFrame({MONTH: starts}, schema={MONTH: pl.Date})
-    if kids is not None:
-        out = pl.DataFrame({KEY: kids}, schema={KEY: pl.String}).join(out, how="cross")
+    if kids is None:
+        out = pl.DataFrame({MONTH: starts}, schema={MONTH: pl.Date})
+    else:  # child-major, bucket-minor: the order the stock values below are listed in
+        out = pl.DataFrame({KEY: [k for k in kids for _ in starts], MONTH: starts * len(kids)},
+                           schema={KEY: pl.String, MONTH: pl.Date})
     keys = [KEY, MONTH] if kids is not None else [MONTH]
     flow_parts = [p for p in _parts_for(metric_keys) if p.date_col is not None]
     stock_parts = [p for p in _parts_for(metric_keys) if p.date_col is None]
@@ -587,7 +589,7 @@ def _bucketed(src: Source, filters: Filters, scope: Scope, as_of: date, metric_k
         names = [p.name for p in flow_parts]
         sums = src.sums(flow_parts, filters, scope, as_of, "child_month" if kids is not None else "month")
         bucketed = sums.group_by(*keys[:-1], pl.col(MONTH).cast(pl.Date).dt.truncate(every)).agg(pl.col(names).sum())
-        out = out.join(bucketed, on=keys, how="left")
+        out = out.join(bucketed, on=keys, how="left", maintain_order="left")
     if stock_parts:
         ats = [min(flt.add_months(b, EVERY_MONTHS[every]) - timedelta(days=1), as_of) for b in starts]
         values: dict[str, list[float]] = {p.name: [] for p in stock_parts}

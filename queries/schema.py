@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, fields
-from functools import cached_property
 
 import polars as pl
 import sqlalchemy as sa
@@ -153,8 +152,7 @@ def sort_newest_first(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(col, descending=True, nulls_last=True, maintain_order=True)
 
 
-# Guards the lazily built `Tables.facts` and `Tables.memo` (a cached_property alone would let
-# two threads build both and keep one).
+# Guards the lazily built `Tables.facts` and `Tables.memo`.
 _DERIVED_LOCK = threading.RLock()
 
 
@@ -181,25 +179,29 @@ class Tables:
                 frames[f.name] = conform(f.name, df)
         return cls(**frames)
 
-    @cached_property
+    @property
     def facts(self):  # noqa: ANN201 - queries.facts.Facts
         """Compact copies for the metric engine, built on first use and kept with these frames
         (a new data version is a new Tables, so they can never be stale)."""
         from queries.facts import build
 
-        with _DERIVED_LOCK:  # one build even when several first sessions ask at once
-            done = self.__dict__.get("facts")
-            return build(self) if done is None else done
+        return self._derived("_facts", build)
 
-    @cached_property
+    @property
     def memo(self):  # noqa: ANN201 - queries.memo.Memo
         """Derived frames (warning inputs per as-of date), kept with these frames for the same
         reason as `facts`."""
         from queries.memo import Memo
 
+        return self._derived("_memo", lambda _tables: Memo())
+
+    def _derived(self, name: str, build):  # noqa: ANN001, ANN202
+        """Built once under a lock, even when several first sessions ask at the same moment
+        (a plain cached_property would let each build its own and keep one)."""
         with _DERIVED_LOCK:
-            done = self.__dict__.get("memo")
-            return Memo() if done is None else done
+            if name not in self.__dict__:
+                object.__setattr__(self, name, build(self))  # frozen: set past the dataclass guard
+            return self.__dict__[name]
 
     def as_dict(self) -> dict[str, pl.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -39,7 +39,6 @@ def test_a_page_after_prepare_reads_its_frames_and_gets_the_same_answers():
 
 
 def test_the_compact_copies_are_built_once_when_sessions_ask_together(monkeypatch):
-    # Python 3.11's cached_property still locked; from 3.12 on only Tables' own lock does.
     calls = []
     real = facts_module.build
 
