@@ -6,6 +6,8 @@ cached per argument set (`st.cache_data`), with primitive arguments only.
 """
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import os
 import threading
@@ -19,6 +21,10 @@ from queries.deadlines import with_deadlines
 from queries.filters import Filters, Scope
 from queries.schema import Tables
 from queries.warnings_config import WarningConfig
+
+# _tables freezes what is alive after a load; unfrozen at exit so the final collection still
+# frees it (native extensions otherwise report their objects as leaked).
+atexit.register(gc.unfreeze)
 
 
 def db_url() -> str:
@@ -63,6 +69,10 @@ def warning_config() -> WarningConfig:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _tables(url: str, data_version: int) -> Tables:
     tables = with_deadlines(store.load_tables_cached(url, data_version), warning_config())
+    # Everything alive now (the libraries' ~165k objects, the tables' own) lives as long as the
+    # process: frozen, Python's full collections skip it, a 100 ms pause each time otherwise.
+    gc.collect()
+    gc.freeze()
     # The cubes and warning inputs of the default views, built while the first page renders
     # (queries/warmup.py); a daemon thread, so a shutdown never waits for it.
     threading.Thread(target=_prepare, args=(tables, date.today(), warning_config()),
@@ -108,6 +118,15 @@ def tables(url: str) -> Tables:
     return _tables(url, version(url))
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def field_options(url: str, data_version: int) -> list[str]:
+    """The 领域 choices: every field in the case and complaint ledgers (a scan of 13M rows at
+    1M cases, so once per data version, not per rerun)."""
+    t = _tables(url, data_version)
+    return sorted(set(t.cases["field"].drop_nulls().unique().to_list())
+                  | set(t.complaints["field"].drop_nulls().unique().to_list()))
+
+
 def is_demo(url: str) -> bool:
     return store.get_meta(url, "dataset") == "demo"
 
@@ -140,7 +159,11 @@ def rollup(url: str, data_version: int, start: date, end: date, region: str | No
                           Scope(scope_region), as_of, keys)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+# The warning list and boards are kept as objects (`st.cache_resource`), not pickled copies:
+# city-wide at 1M cases the list has hundreds of thousands of rows, and unpickling it on every
+# rerun was two thirds of the overview's server time (py-spy) although it shows ten rows.
+# Callers only read them (polars frames are not changed in place).
+@st.cache_resource(max_entries=128, show_spinner=False)
 def warnings(url: str, data_version: int, region: str | None, fields: tuple[str, ...],
              scope_region: str | None, as_of: date) -> pl.DataFrame:
     """The warning list at as_of (a stock: the period does not apply)."""
@@ -150,7 +173,7 @@ def warnings(url: str, data_version: int, region: str | None, fields: tuple[str,
                       Scope(scope_region), as_of, warning_config())
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=128, show_spinner=False)
 def boards(url: str, data_version: int, region: str | None, fields: tuple[str, ...],
            scope_region: str | None, as_of: date) -> dict[str, pl.DataFrame]:
     from queries import boards as B

@@ -83,6 +83,7 @@ def _region_select(tables: Tables, parent: str, key: str, level_label: str, all_
 def render(url: str, tables: Tables, scope_region: str | None) -> View:
     """Draw the filter bar in the sidebar and return the resulting view."""
     st.sidebar.subheader(tr("filter.header"))
+    version = data.version(url)
     with st.sidebar:
         as_of = st.date_input(tr("filter.as_of"), value=date.today(), key="as_of",
                               bind="query-params", help=tr("filter.as_of_help"), format="YYYY-MM-DD")
@@ -101,13 +102,11 @@ def render(url: str, tables: Tables, scope_region: str | None) -> View:
             if chosen is None:
                 break
             region, parent = chosen, chosen
-        fields = sorted(set(tables.cases["field"].drop_nulls().unique().to_list())
-                        | set(tables.complaints["field"].drop_nulls().unique().to_list()))
-        picked = st.multiselect(tr("filter.fields"), fields, key="fields", bind="query-params",
-                                placeholder=tr("filter.fields_all"))
+        picked = st.multiselect(tr("filter.fields"), data.field_options(url, version), key="fields",
+                                bind="query-params", placeholder=tr("filter.fields_all"))
     region = region or scope_region
     region_name = name_of(tables.regions, region or root)
-    return View(url=url, version=data.version(url), start=start, end=end, region=region,
+    return View(url=url, version=version, start=start, end=end, region=region,
                 fields=tuple(sorted(picked)), scope_region=scope_region, as_of=as_of,
                 region_name=region_name)
 
