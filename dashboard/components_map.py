@@ -44,6 +44,15 @@ def _on_select(chart_key: str) -> None:
             _set_region(code, level_of(code))
 
 
+def _on_select_compact(chart_key: str) -> None:
+    """The overview's plotly map: a clicked region arrives as its `location` (its code)."""
+    state = st.session_state.get(chart_key)
+    points = (state or {}).get("selection", {}).get("points", [])
+    code = points[0].get("location") if points else None
+    if code:
+        _set_region(code, level_of(code))
+
+
 def breadcrumb(view: View, regions: pl.DataFrame, key_prefix: str = "map") -> None:
     """示例市 / 某区 / 某街道: each step a button back up to that level (within the scope)."""
     current = view.region or root_code(regions)
@@ -106,16 +115,23 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
     labels = table.select("name", "lon", "lat") if child_level in ("district", "township") else None
     pts = data.map_points(*view.args(), points) if points != "none" else None
     dens = data.map_points(*view.args(), "complaints") if density else None
-    cfg = data.map_config()
-    tooltip = (f"<b>{{name}}</b><br/>{tr(f'metric.{metric}')}{tr('map.per10k_suffix') if per10k else ''}："
-               f"{{value_text}}<br/>{tr('map.rank')}：{{rank}} / {len(rows)}<br/>{tr('change.yoy')}：{{yoy_text}}"
-               f"<br/>{tr('map.warnings')}：{{warnings}}")
-    deck = maps.build_deck(rows, labels=labels, key_watch=key_watch, points=pts, density=dens,
-                           tooltip_html=tooltip, style=maps.map_style(cfg), shift=cfg.shift,
-                           zoom_adjust=0.0 if controls else -1.0)
     chart_key = CHART_KEY if key_prefix == "map" else f"{key_prefix}_chart"
-    st.pydeck_chart(deck, key=chart_key, height=height, on_select=partial(_on_select, chart_key),
-                    selection_mode="single-object")
+    metric_label = f"{tr(f'metric.{metric}')}{tr('map.per10k_suffix') if per10k else ''}"
+    if controls:
+        cfg = data.map_config()
+        tooltip = (f"<b>{{name}}</b><br/>{metric_label}：{{value_text}}<br/>{tr('map.rank')}：{{rank}} / {len(rows)}"
+                   f"<br/>{tr('change.yoy')}：{{yoy_text}}<br/>{tr('map.warnings')}：{{warnings}}")
+        deck = maps.build_deck(rows, labels=labels, key_watch=key_watch, points=pts, density=dens,
+                               tooltip_html=tooltip, style=maps.map_style(cfg), shift=cfg.shift)
+        st.pydeck_chart(deck, key=chart_key, height=height, on_select=partial(_on_select, chart_key),
+                        selection_mode="single-object")
+    else:
+        hover = (f"<b>%{{customdata[0]}}</b><br>{metric_label}：%{{customdata[1]}}<br>{tr('map.rank')}："
+                 f"%{{customdata[2]}} / {len(rows)}<br>{tr('change.yoy')}：%{{customdata[3]}}<br>"
+                 f"{tr('map.warnings')}：%{{customdata[4]}}<extra></extra>")
+        fig = maps.compact_figure(rows, labels=labels, key_watch=key_watch, hovertemplate=hover, height=height)
+        st.plotly_chart(fig, key=chart_key, on_select=partial(_on_select_compact, chart_key),
+                        selection_mode="points", config=maps.COMPACT_CONFIG, theme=None)
     if breaks:
         _legend(breaks, unit if not per10k else "count")
     st.caption(tr("map.click_hint") if child_level != "village" else tr("map.village_hint"))

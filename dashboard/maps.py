@@ -5,6 +5,11 @@ layers' data without a browser.
 Offline first: the map style is a blank style served by the app itself (static/), because an
 empty style makes Streamlit's pydeck element fetch a Carto basemap from the internet. A tile
 server in config/map.toml adds a basemap through a generated style file.
+
+The overview's small map is a plotly SVG choropleth instead (`compact_figure`): deck.gl redraws
+on every animation frame even when nothing moves, which with software WebGL kept ~0.07 of a core
+busy per open overview; an SVG map costs nothing at rest. Plotly's geo subplot always loads a
+world topojson, so it is pointed at an empty one the app serves (static/topojson/).
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import polars as pl
 import pydeck as pdk
 
@@ -68,12 +74,12 @@ def _shift_ring(ring: list[list[float]], shift: bool) -> list[list[float]]:
     return np.c_[lon, lat].round(5).tolist()
 
 
-def view_for(rows: list[dict], zoom_adjust: float = 0.0) -> pdk.ViewState:
+def view_for(rows: list[dict]) -> pdk.ViewState:
     """Fit the polygons: centre of their bounds, zoom from the larger span."""
     pts = np.asarray([p for r in rows for p in r["polygon"]]) if rows else np.asarray([[104.05, 30.62]])
     (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
     span = max(x1 - x0, (y1 - y0) * 1.3, 0.005)
-    zoom = float(np.clip(np.log2(360 / span) + 0.3 + zoom_adjust, 3, 15))
+    zoom = float(np.clip(np.log2(360 / span) + 0.3, 3, 15))
     return pdk.ViewState(longitude=float((x0 + x1) / 2), latitude=float((y0 + y1) / 2), zoom=zoom,
                          pitch=0, bearing=0)
 
@@ -97,7 +103,7 @@ def choropleth_rows(polys: list[dict], table: pl.DataFrame, breaks: list[float],
 
 def build_deck(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list[dict],
                points: pl.DataFrame | None, density: pl.DataFrame | None, tooltip_html: str,
-               style: str, shift: bool = False, zoom_adjust: float = 0.0) -> pdk.Deck:
+               style: str, shift: bool = False) -> pdk.Deck:
     """The map: regions (pickable, for drill-down), then outlines, labels and optional layers."""
     rows = [{**r, "polygon": _shift_ring(r["polygon"], shift)} for r in rows]
     layers = [pdk.Layer(
@@ -129,7 +135,7 @@ def build_deck(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list
                                 font_family='"Noto Sans CJK SC, Microsoft YaHei, sans-serif"',
                                 outline_width=3, outline_color=[255, 255, 255, 230],
                                 font_settings={"sdf": True}, pickable=False))
-    return pdk.Deck(layers=layers, initial_view_state=view_for(rows, zoom_adjust), map_style=style,
+    return pdk.Deck(layers=layers, initial_view_state=view_for(rows), map_style=style,
                     map_provider=None, tooltip={"html": tooltip_html,
                                                 "style": {"fontSize": "15px", "backgroundColor": "#1f2a36"}})
 
@@ -146,3 +152,58 @@ def record_points(regions: pl.DataFrame, records: pl.DataFrame, color: list[int]
     return pl.DataFrame({"lon": joined["lon"].to_numpy() + jitter[:, 0],
                          "lat": joined["lat"].to_numpy() + jitter[:, 1],
                          "color": [color] * joined.height})
+
+
+# Plotly's config for the compact map: its topojson from the app, no toolbar, no scroll zoom.
+COMPACT_CONFIG = {"topojsonURL": "/app/static/topojson/", "displayModeBar": False, "scrollZoom": False}
+KEY_WATCH_LINE = "#1f4e79"
+
+
+def _clockwise(ring: list[list[float]]) -> list[list[float]]:
+    """d3-geo (plotly's geo) reads a counter-clockwise exterior ring as everything but the
+    polygon, so rings are turned clockwise (negative shoelace area in lon/lat)."""
+    arr = np.asarray(ring, dtype=float)
+    area = float(np.sum(arr[:-1, 0] * arr[1:, 1] - arr[1:, 0] * arr[:-1, 1]))
+    return ring[::-1] if area > 0 else ring
+
+
+def _geojson(items: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": it["code"], "properties": {},
+         "geometry": {"type": "Polygon", "coordinates": [_clockwise(it["polygon"])]}} for it in items]}
+
+
+def _rgba(fill: list[int]) -> str:
+    r, g, b, a = fill
+    return f"rgba({r},{g},{b},{a / 255:.3f})"
+
+
+def compact_figure(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list[dict],
+                   hovertemplate: str, height: int) -> go.Figure:
+    """The overview's map: the regions in their class colours (each its own colour, so a
+    colour scale with one stop per region), 提级监督 outlines, names; clicking a region selects
+    its code (`location`). hovertemplate reads customdata: name, value, rank, 同比, warnings."""
+    n = len(rows)
+    stops = [[i / max(n - 1, 1), _rgba(r["fill"])] for i, r in enumerate(rows)]
+    if n == 1:
+        stops.append([1.0, stops[0][1]])
+    fig = go.Figure(go.Choropleth(
+        geojson=_geojson(rows), locations=[r["code"] for r in rows], featureidkey="id",
+        z=[i / max(n - 1, 1) for i in range(n)], zmin=0, zmax=1, colorscale=stops, showscale=False,
+        marker_line_color="white", marker_line_width=1.2,
+        customdata=[[r["name"], r["value_text"], r["rank"] if r["rank"] is not None else "—", r["yoy_text"],
+                     r["warnings"]] for r in rows],
+        hovertemplate=hovertemplate, unselected={"marker": {"opacity": 1}}, name="regions"))
+    if key_watch:
+        fig.add_trace(go.Choropleth(
+            geojson=_geojson(key_watch), locations=[k["code"] for k in key_watch], featureidkey="id",
+            z=[0] * len(key_watch), colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+            marker_line_color=KEY_WATCH_LINE, marker_line_width=3, hoverinfo="skip", name="key_watch"))
+    if labels is not None and labels.height:
+        fig.add_trace(go.Scattergeo(lon=labels["lon"].to_list(), lat=labels["lat"].to_list(),
+                                    text=labels["name"].to_list(), mode="text", hoverinfo="skip",
+                                    textfont={"size": 14, "color": "#141414"}, name="labels"))
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator", bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, dragmode=False, showlegend=False,
+                      hoverlabel={"bgcolor": "#1f2a36", "font_size": 15, "font_color": "white"})
+    return fig

@@ -248,3 +248,67 @@ def test_import_geo_repairs_a_self_intersecting_polygon_and_says_so(tmp_path, ca
     code, out = _import(tmp_path, capsys, geo_db, json.dumps(g))
     assert code == 0 and "已自动修复" in out.err
     assert shape(store.load_boundaries(geo_db)["features"][-1]["geometry"]).is_valid
+
+
+# --- the overview's compact map (plotly SVG) -------------------------------------------------
+
+CCW = [[104.0, 30.0], [105.0, 30.0], [105.0, 31.0], [104.0, 31.0], [104.0, 30.0]]  # counter-clockwise
+
+
+def _row(code, ring, fill, name="甲区", rank=1):
+    return {"code": code, "polygon": ring, "name": name, "value": 3, "value_text": "3 件", "rank": rank,
+            "yoy_text": "+50.0%", "warnings": 2, "fill": fill}
+
+
+def test_compact_map_gives_each_region_its_own_class_colour():
+    rows = [_row(fx.DIST_A, CCW, [10, 20, 30, 255]), _row(fx.DIST_B, CCW, [200, 100, 0, 51], "乙区", 2)]
+    trace = maps.compact_figure(rows, labels=None, key_watch=[], hovertemplate="%{customdata[0]}", height=300).data[0]
+    assert list(trace.locations) == [fx.DIST_A, fx.DIST_B] and list(trace.z) == [0.0, 1.0]
+    assert [tuple(s) for s in trace.colorscale] == [(0.0, "rgba(10,20,30,1.000)"), (1.0, "rgba(200,100,0,0.200)")]
+    assert [list(c) for c in trace.customdata] == [["甲区", "3 件", 1, "+50.0%", 2], ["乙区", "3 件", 2, "+50.0%", 2]]
+
+
+def test_compact_map_with_one_region_still_has_a_two_stop_scale():
+    trace = maps.compact_figure([_row(fx.DIST_A, CCW, [1, 2, 3, 255])], labels=None, key_watch=[],
+                                hovertemplate="", height=300).data[0]
+    assert [tuple(s) for s in trace.colorscale] == [(0.0, "rgba(1,2,3,1.000)"), (1.0, "rgba(1,2,3,1.000)")]
+
+
+def test_compact_map_turns_rings_clockwise_for_plotly_geo():
+    cw = CCW[::-1]
+    fig = maps.compact_figure([_row(fx.DIST_A, CCW, [1, 2, 3, 255]), _row(fx.DIST_B, cw, [1, 2, 3, 255])],
+                              labels=None, key_watch=[], hovertemplate="", height=300)
+    rings = [f["geometry"]["coordinates"][0] for f in fig.data[0].geojson["features"]]
+    assert rings == [cw, cw]
+
+
+def test_compact_map_outlines_key_watch_villages_and_names_regions():
+    labels = pl.DataFrame({"name": ["甲区"], "lon": [104.5], "lat": [30.5]})
+    fig = maps.compact_figure([_row(fx.DIST_A, CCW, [1, 2, 3, 255])], labels=labels,
+                              key_watch=[{"code": fx.V_B1a, "polygon": CCW}], hovertemplate="", height=300)
+    regions, watch, names = fig.data
+    assert list(watch.locations) == [fx.V_B1a] and watch.marker.line.width == 3 and watch.hoverinfo == "skip"
+    assert list(names.text) == ["甲区"] and names.mode == "text"
+
+
+def test_clicking_a_region_on_the_compact_map_selects_it(state):
+    state["overview_chart"] = {"selection": {"points": [{"location": fx.TOWN_A1, "point_index": 0}]}}
+    components_map._on_select_compact("overview_chart")
+    assert (state["district"], state["township"], state["village"]) == (fx.DIST_A, fx.TOWN_A1, None)
+
+
+def test_a_click_beside_the_regions_changes_nothing(state):
+    state.update(district=fx.DIST_B, township=None, village=None)
+    state["overview_chart"] = {"selection": {"points": []}}
+    components_map._on_select_compact("overview_chart")
+    assert (state["district"], state["township"], state["village"]) == (fx.DIST_B, None, None)
+
+
+def test_overview_draws_the_districts_on_the_compact_map_without_a_webgl_map(map_app):
+    at = signed_in("leader", params={"period": "自定义", "range": ["2024-03-01", "2024-03-31"],
+                                     "as_of": "2024-03-31"}).run()
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "overview_chart" in c.proto.id)
+    regions = spec["data"][0]
+    assert dict(zip(regions["locations"], (row[1] for row in regions["customdata"]))) == {
+        fx.DIST_A: "3 件", fx.DIST_B: "1 件"}
+    assert not at.get("deck_gl_json_chart")
