@@ -167,6 +167,16 @@ IDLE = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " && !document.querySelector('[data-stale=\"true\"]')")
 
 
+async def _status(page) -> str:
+    """What the page's status widget says when a session fails: "ERROR" means the browser had
+    lost its connection to the server (every widget disabled), not a slow page."""
+    try:
+        text = await page.evaluate("() => document.querySelector('[data-testid=\"stStatusWidget\"]')?.innerText ?? ''")
+    except Exception:  # noqa: BLE001 - the page itself may be gone
+        return ""
+    return f" (page status: {' '.join(text.split())})" if text.strip() else ""
+
+
 async def _session(browser, base: str, seconds: float, think: float, idx: int, timings: list[float],
                    first_round: list[float], errors: list[str]) -> None:
     ctx = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
@@ -199,7 +209,12 @@ async def _session(browser, base: str, seconds: float, think: float, idx: int, t
             if think:
                 await asyncio.sleep(think)
     except Exception as exc:  # noqa: BLE001 - every failure is a counted error, not a crash
-        errors.append(f"session {idx}: {str(exc).splitlines()[0][:200]}")
+        lines = [ln.strip(" -") for ln in str(exc).splitlines() if ln.strip()]
+        # The last line of Playwright's call log: how far the click got ("element is not enabled",
+        # "element is visible, enabled and stable" = the input was sent but not handled, ...).
+        why = lines[-1][:160] if len(lines) > 1 else ""
+        errors.append(f"session {idx}: {lines[0][:200] if lines else type(exc).__name__}"
+                      f"{f' ({why})' if why else ''}{await _status(page)}")
     finally:
         await ctx.close()
 
