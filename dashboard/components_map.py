@@ -116,20 +116,17 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
     pts = data.map_points(*view.args(), points) if points != "none" else None
     dens = data.map_points(*view.args(), "complaints") if density else None
     chart_key = CHART_KEY if key_prefix == "map" else f"{key_prefix}_chart"
-    metric_label = f"{tr(f'metric.{metric}')}{tr('map.per10k_suffix') if per10k else ''}"
+    tooltip = (f"<b>{{name}}</b><br/>{tr(f'metric.{metric}')}{tr('map.per10k_suffix') if per10k else ''}："
+               f"{{value_text}}<br/>{tr('map.rank')}：{{rank}} / {len(rows)}<br/>{tr('change.yoy')}：{{yoy_text}}"
+               f"<br/>{tr('map.warnings')}：{{warnings}}")
     if controls:
         cfg = data.map_config()
-        tooltip = (f"<b>{{name}}</b><br/>{metric_label}：{{value_text}}<br/>{tr('map.rank')}：{{rank}} / {len(rows)}"
-                   f"<br/>{tr('change.yoy')}：{{yoy_text}}<br/>{tr('map.warnings')}：{{warnings}}")
         deck = maps.build_deck(rows, labels=labels, key_watch=key_watch, points=pts, density=dens,
                                tooltip_html=tooltip, style=maps.map_style(cfg), shift=cfg.shift)
         st.pydeck_chart(deck, key=chart_key, height=height, on_select=partial(_on_select, chart_key),
                         selection_mode="single-object")
-    else:
-        hover = (f"<b>%{{customdata[0]}}</b><br>{metric_label}：%{{customdata[1]}}<br>{tr('map.rank')}："
-                 f"%{{customdata[2]}} / {len(rows)}<br>{tr('change.yoy')}：%{{customdata[3]}}<br>"
-                 f"{tr('map.warnings')}：%{{customdata[4]}}<extra></extra>")
-        fig = maps.compact_figure(rows, labels=labels, key_watch=key_watch, hovertemplate=hover, height=height)
+    else:  # the overview's small map: SVG, nothing redrawn while the page rests (see maps.py)
+        fig = maps.compact_figure(rows, labels=labels, key_watch=key_watch, tooltip_html=tooltip, height=height)
         st.plotly_chart(fig, key=chart_key, on_select=partial(_on_select_compact, chart_key),
                         selection_mode="points", config=maps.COMPACT_CONFIG, theme=None)
     if breaks:

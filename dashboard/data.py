@@ -18,7 +18,7 @@ import streamlit as st
 
 from queries import metrics, store, warmup, warnings_config
 from queries.deadlines import with_deadlines
-from queries.filters import Filters, Scope
+from queries.filters import Filters, Scope, field_choices
 from queries.schema import Tables
 from queries.warnings_config import WarningConfig
 
@@ -123,8 +123,7 @@ def field_options(url: str, data_version: int) -> list[str]:
     """The 领域 choices: every field in the case and complaint ledgers (a scan of 13M rows at
     1M cases, so once per data version, not per rerun)."""
     t = _tables(url, data_version)
-    return sorted(set(t.cases["field"].drop_nulls().unique().to_list())
-                  | set(t.complaints["field"].drop_nulls().unique().to_list()))
+    return field_choices(t.cases, t.complaints)
 
 
 def is_demo(url: str) -> bool:

@@ -178,11 +178,24 @@ def _rgba(fill: list[int]) -> str:
     return f"rgba({r},{g},{b},{a / 255:.3f})"
 
 
+# The row fields a tooltip may name, in the order of the compact map's customdata.
+TOOLTIP_FIELDS = ("name", "value_text", "rank", "yoy_text", "warnings")
+
+
+def hovertemplate(tooltip_html: str) -> str:
+    """The deck tooltip (`{name}` placeholders, `<br/>`) as a plotly hovertemplate, so both maps
+    share one tooltip text."""
+    out = tooltip_html.replace("<br/>", "<br>")
+    for i, f in enumerate(TOOLTIP_FIELDS):
+        out = out.replace(f"{{{f}}}", f"%{{customdata[{i}]}}")
+    return out + "<extra></extra>"
+
+
 def compact_figure(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list[dict],
-                   hovertemplate: str, height: int) -> go.Figure:
+                   tooltip_html: str, height: int) -> go.Figure:
     """The overview's map: the regions in their class colours (each its own colour, so a
     colour scale with one stop per region), 提级监督 outlines, names; clicking a region selects
-    its code (`location`). hovertemplate reads customdata: name, value, rank, 同比, warnings."""
+    its code (`location`). The tooltip is the deck map's."""
     n = len(rows)
     stops = [[i / max(n - 1, 1), _rgba(r["fill"])] for i, r in enumerate(rows)]
     if n == 1:
@@ -193,9 +206,8 @@ def compact_figure(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: 
                "locations": [r["code"] for r in rows], "featureidkey": "id",
                "z": [i / max(n - 1, 1) for i in range(n)], "zmin": 0, "zmax": 1, "colorscale": stops,
                "showscale": False, "marker": {"line": {"color": "white", "width": 1.2}},
-               "customdata": [[r["name"], r["value_text"], r["rank"] if r["rank"] is not None else "—",
-                               r["yoy_text"], r["warnings"]] for r in rows],
-               "hovertemplate": hovertemplate, "unselected": {"marker": {"opacity": 1}}}]
+               "customdata": [[r[f] if r[f] is not None else "—" for f in TOOLTIP_FIELDS] for r in rows],
+               "hovertemplate": hovertemplate(tooltip_html), "unselected": {"marker": {"opacity": 1}}}]
     if key_watch:
         traces.append({"type": "choropleth", "name": "key_watch", "geojson": _geojson(key_watch),
                        "locations": [k["code"] for k in key_watch], "featureidkey": "id",

@@ -44,6 +44,13 @@ class Filters:
         return replace(self, start=start, end=end)
 
 
+def field_choices(cases: pl.DataFrame, complaints: pl.DataFrame) -> list[str]:
+    """The 领域 a view can be narrowed to: every field in the case and complaint ledgers, blanks
+    left out."""
+    return sorted(set(cases["field"].drop_nulls().unique().to_list())
+                  | set(complaints["field"].drop_nulls().unique().to_list()))
+
+
 def effective_region(filters: Filters, scope: Scope) -> str | None:
     """The region actually read: the filter's region if inside the scope, else the scope."""
     if filters.region is None:

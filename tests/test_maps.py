@@ -262,22 +262,34 @@ def _row(code, ring, fill, name="甲区", rank=1):
 
 def test_compact_map_gives_each_region_its_own_class_colour():
     rows = [_row(fx.DIST_A, CCW, [10, 20, 30, 255]), _row(fx.DIST_B, CCW, [200, 100, 0, 51], "乙区", 2)]
-    trace = maps.compact_figure(rows, labels=None, key_watch=[], hovertemplate="%{customdata[0]}", height=300).data[0]
+    trace = maps.compact_figure(rows, labels=None, key_watch=[], tooltip_html="{name}", height=300).data[0]
     assert list(trace.locations) == [fx.DIST_A, fx.DIST_B] and list(trace.z) == [0.0, 1.0]
     assert [tuple(s) for s in trace.colorscale] == [(0.0, "rgba(10,20,30,1.000)"), (1.0, "rgba(200,100,0,0.200)")]
     assert [list(c) for c in trace.customdata] == [["甲区", "3 件", 1, "+50.0%", 2], ["乙区", "3 件", 2, "+50.0%", 2]]
 
 
+def test_compact_map_shows_the_deck_maps_tooltip():
+    tip = "<b>{name}</b><br/>信访件数：{value_text}<br/>排名：{rank} / 2<br/>同比：{yoy_text}<br/>预警：{warnings}"
+    assert maps.hovertemplate(tip) == ("<b>%{customdata[0]}</b><br>信访件数：%{customdata[1]}<br>排名：%{customdata[2]} / 2"
+                                       "<br>同比：%{customdata[3]}<br>预警：%{customdata[4]}<extra></extra>")
+
+
+def test_compact_map_shows_a_dash_for_a_region_without_rank():
+    trace = maps.compact_figure([_row(fx.DIST_A, CCW, [1, 2, 3, 255], rank=None)], labels=None, key_watch=[],
+                                tooltip_html="", height=300).data[0]
+    assert list(trace.customdata[0]) == ["甲区", "3 件", "—", "+50.0%", 2]
+
+
 def test_compact_map_with_one_region_still_has_a_two_stop_scale():
     trace = maps.compact_figure([_row(fx.DIST_A, CCW, [1, 2, 3, 255])], labels=None, key_watch=[],
-                                hovertemplate="", height=300).data[0]
+                                tooltip_html="", height=300).data[0]
     assert [tuple(s) for s in trace.colorscale] == [(0.0, "rgba(1,2,3,1.000)"), (1.0, "rgba(1,2,3,1.000)")]
 
 
 def test_compact_map_turns_rings_clockwise_for_plotly_geo():
     cw = CCW[::-1]
     fig = maps.compact_figure([_row(fx.DIST_A, CCW, [1, 2, 3, 255]), _row(fx.DIST_B, cw, [1, 2, 3, 255])],
-                              labels=None, key_watch=[], hovertemplate="", height=300)
+                              labels=None, key_watch=[], tooltip_html="", height=300)
     rings = [f["geometry"]["coordinates"][0] for f in fig.data[0].geojson["features"]]
     assert rings == [cw, cw]
 
@@ -285,7 +297,7 @@ def test_compact_map_turns_rings_clockwise_for_plotly_geo():
 def test_compact_map_outlines_key_watch_villages_and_names_regions():
     labels = pl.DataFrame({"name": ["甲区"], "lon": [104.5], "lat": [30.5]})
     fig = maps.compact_figure([_row(fx.DIST_A, CCW, [1, 2, 3, 255])], labels=labels,
-                              key_watch=[{"code": fx.V_B1a, "polygon": CCW}], hovertemplate="", height=300)
+                              key_watch=[{"code": fx.V_B1a, "polygon": CCW}], tooltip_html="", height=300)
     regions, watch, names = fig.data
     assert list(watch.locations) == [fx.V_B1a] and watch.marker.line.width == 3 and watch.hoverinfo == "skip"
     assert list(names.text) == ["甲区"] and names.mode == "text"
