@@ -1,9 +1,11 @@
-"""Load test: `python -m benchmarks.load [--sessions 20] [--seconds 120]`.
+"""Load test: `python -m benchmarks.load [--sessions 20] [--seconds 120] [--browsers K]`.
 
 Starts the app on a demo database (localhost only, a port of its own), opens N concurrent
-headless-chromium sessions that keep changing the period on the overview, and reports errors,
-p50/p95 time from a click to the page being fully rendered, the server's peak memory and how
-the machine's CPU was shared between the server and the browsers. `--think S` waits S seconds
+sessions that keep changing the period on the overview, and reports errors, p50/p95 time from
+a click to the page being fully rendered, the server's peak memory and how the machine's CPU
+was shared between the server and the browsers. By default every session is a headless
+chromium; `--browsers K` keeps K of them and drives the rest over the app's websocket protocol
+(wsload.py), as users whose browsers run on their own computers. `--think S` waits S seconds
 between a session's clicks (a person reading the page); the default 0 clicks back to back.
 Bounded in sessions and time; it stops by itself and never talks to any other host.
 """
@@ -177,11 +179,19 @@ async def _status(page) -> str:
     return f" (page status: {' '.join(text.split())})" if text.strip() else ""
 
 
+def _where(error) -> str:
+    """A browser script error with the first frames of its stack, so it names its source
+    (which chart library, which bundle) and not only its message."""
+    frames = [ln.strip() for ln in (getattr(error, "stack", "") or "").splitlines()[1:4]]
+    frames = [re.sub(r"https?://[^/]+/", "", f) for f in frames]
+    return f"{str(getattr(error, 'message', error))[:160]} | {' < '.join(frames)[:300]}"
+
+
 async def _session(browser, base: str, seconds: float, think: float, idx: int, timings: list[float],
                    first_round: list[float], errors: list[str]) -> None:
     ctx = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     page = await ctx.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)[:200]))
+    page.on("pageerror", lambda e: errors.append(f"session {idx}: script error: {_where(e)}"))
     finished = _finished_counter(page)
     try:
         await page.goto(base, wait_until="load", timeout=600_000)  # 20 first loads at once: not timed
@@ -219,17 +229,26 @@ async def _session(browser, base: str, seconds: float, think: float, idx: int, t
         await ctx.close()
 
 
-async def _drive(base: str, sessions: int, seconds: float, think: float) -> tuple[list[float], list[float], list[str]]:
+async def _drive(base: str, sessions: int, browsers: int, seconds: float, think: float) -> dict[str, list]:
+    """Run the sessions: the first `browsers` in headless chromium, the rest as protocol
+    sessions replaying what a browser sent (see wsload.py)."""
     from playwright.async_api import async_playwright
 
-    timings: list[float] = []
-    first_round: list[float] = []
-    errors: list[str] = []
+    from benchmarks import wsload
+
+    out: dict[str, list] = {k: [] for k in ("timings", "first_round", "server_timings", "server_first_round", "errors")}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
-        await asyncio.gather(*[_session(browser, base, seconds, think, i, timings, first_round, errors) for i in range(sessions)])
+        jobs = [_session(browser, base, seconds, think, i, out["timings"], out["first_round"], out["errors"])
+                for i in range(browsers)]
+        if sessions > browsers:
+            frames = await wsload.capture(browser, base, PERIODS, DEFAULT_PERIOD)
+            ws_url = base.replace("http://", "ws://") + "_stcore/stream"
+            jobs += [wsload.session(ws_url, frames, PERIODS, DEFAULT_PERIOD, seconds, think, i, out["server_timings"],
+                                    out["server_first_round"], out["errors"]) for i in range(browsers, sessions)]
+        await asyncio.gather(*jobs)
         await browser.close()
-    return timings, first_round, errors
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,12 +256,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=120)
     ap.add_argument("--think", type=float, default=0.0, help="seconds a session waits between clicks")
+    ap.add_argument("--browsers", type=int, default=None,
+                    help="how many sessions run in headless chromium (default all); the rest speak the app's "
+                         "websocket protocol, as users whose browsers are on their own computers")
     ap.add_argument("--scale", type=float, default=1.0, help="demo scale")
     ap.add_argument("--db", default=None, help="an existing database URL to serve instead of a new demo")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= 50 or not 1 <= args.seconds <= 600 or not 0 <= args.think <= 60:
         print("--sessions 应在 1–50，--seconds 应在 1–600，--think 应在 0–60", file=sys.stderr)
+        return 2
+    browsers = args.sessions if args.browsers is None else args.browsers
+    if not 1 <= browsers <= args.sessions:
+        print("--browsers 应在 1 与 --sessions 之间", file=sys.stderr)
         return 2
     url, tmp = args.db, None
     if url is None:
@@ -264,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             except OSError:
                 time.sleep(0.5)
         with CpuWatch(server.pid) as cpu:
-            timings, first_round, errors = asyncio.run(_drive(base, args.sessions, args.seconds, args.think))
+            runs = asyncio.run(_drive(base, args.sessions, browsers, args.seconds, args.think))
         peak_mb = _peak_kb(server.pid) / 1024
     finally:
         server.terminate()
@@ -275,11 +301,16 @@ def main(argv: list[str] | None = None) -> int:
             server.wait()
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    q = sorted(timings)
-    result = {"sessions": args.sessions, "seconds": args.seconds, "think_s": args.think,
-              "interactions": len(timings),
+    q, sq, errors = sorted(runs["timings"]), sorted(runs["server_timings"]), runs["errors"]
+    first_round = runs["first_round"]
+    result = {"sessions": args.sessions, "browser_sessions": browsers, "protocol_sessions": args.sessions - browsers,
+              "seconds": args.seconds, "think_s": args.think,
+              "interactions": len(q) + len(sq), "browser_clicks": len(q), "protocol_runs": len(sq),
               "errors": len(errors), "render_ms_p50": _rank(q, 0.50), "render_ms_p95": _rank(q, 0.95),
               "first_round_ms_max": round(max(first_round), 1) if first_round else None,
+              # Protocol sessions: from the rerun request to the server's end of the run (no drawing).
+              "server_run_ms_p50": _rank(sq, 0.50), "server_run_ms_p95": _rank(sq, 0.95),
+              "server_first_round_ms_max": round(max(runs["server_first_round"]), 1) if runs["server_first_round"] else None,
               "server_peak_rss_mb": round(peak_mb, 1),
               # Average cores busy while the sessions ran: the app server, chromium's renderers
               # (one per page), its GPU process (software WebGL here) and the rest, the machine.

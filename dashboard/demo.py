@@ -434,8 +434,12 @@ def write_demo(url: str, scale: float = 1.0, seed: int = 7, end: date | None = N
     create the demo accounts; returns the data and the accounts' one-time passwords."""
     from dashboard.demo_accounts import create_demo_accounts
 
+    from tqdm import tqdm
+
     data = generate(scale=scale, seed=seed, end=end, progress=progress)
-    store.replace_all(url, data.tables, data.boundaries, dataset="demo")
+    rows = sum(getattr(data.tables, t).height for t in store.TABLE_NAMES)
+    with tqdm(total=rows, desc="写入数据库", disable=not progress, unit="行", unit_scale=True) as bar:
+        store.replace_all(url, data.tables, data.boundaries, dataset="demo", progress=bar.update)
     GEOJSON_PATH.parent.mkdir(parents=True, exist_ok=True)
     GEOJSON_PATH.write_text(json.dumps(data.boundaries, ensure_ascii=False), encoding="utf-8")
     passwords = create_demo_accounts(url, data.tables.regions, data.planted.slow_township)

@@ -297,17 +297,18 @@ def _write_tx(url: str) -> Iterator[sa.Connection]:
 
 
 def replace_all(url: str, tables: Tables, boundaries: dict | None = None,
-                dataset: str = "demo") -> None:
+                dataset: str = "demo", progress: Callable[[int], None] | None = None) -> None:
     """Replace the whole store in one transaction (demo generation): all or nothing.
 
-    `dataset` is recorded so every page can label demo figures as 演示数据."""
+    `dataset` is recorded so every page can label demo figures as 演示数据. `progress` is told
+    each chunk's row count: at benchmark sizes the writing takes minutes, longer than generating."""
     before = data_version(url)
     with _write_tx(url) as conn:
         _set_meta(conn, "dataset", dataset)
         for t in reversed(TABLE_NAMES):
             conn.execute(SA_TABLES[t].delete())
         for t in TABLE_NAMES:
-            _bulk_insert(conn, t, getattr(tables, t))
+            _bulk_insert(conn, t, getattr(tables, t), progress=progress)
         if boundaries is not None:
             _write_boundaries(conn, boundaries)
     _carry_snapshot(url, before, replaced=tables)
@@ -356,20 +357,23 @@ def _sqlite_sql(table: str, upsert: bool) -> str:
     return sql
 
 
-def _bulk_insert(conn: sa.Connection, table: str, df: pl.DataFrame, chunk: int = 50_000) -> None:
+def _bulk_insert(conn: sa.Connection, table: str, df: pl.DataFrame, chunk: int = 50_000,
+                 progress: Callable[[int], None] | None = None) -> None:
     """Plain tuples through the driver's executemany on SQLite (about 6× faster than
     SQLAlchemy's dict path, which matters for benchmark-size demos); SQLAlchemy elsewhere."""
     if df.is_empty():
         return
     df = conform(table, df)
-    if conn.dialect.name == "sqlite":
-        sql = _sqlite_sql(table, upsert=False)
-        for start in range(0, df.height, chunk):
-            conn.exec_driver_sql(sql, list(_sqlite_rows(df.slice(start, chunk))))
-        return
-    stmt = SA_TABLES[table].insert()
+    sqlite = conn.dialect.name == "sqlite"
+    sql, stmt = (_sqlite_sql(table, upsert=False), None) if sqlite else (None, SA_TABLES[table].insert())
     for start in range(0, df.height, chunk):
-        conn.execute(stmt, df.slice(start, chunk).to_dicts())
+        part = df.slice(start, chunk)
+        if sqlite:
+            conn.exec_driver_sql(sql, list(_sqlite_rows(part)))
+        else:
+            conn.execute(stmt, part.to_dicts())
+        if progress:
+            progress(part.height)
 
 
 def _execute_upsert(conn: sa.Connection, table: str, stmt, chunk: pl.DataFrame) -> None:

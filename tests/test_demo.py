@@ -138,6 +138,13 @@ def test_demo_written_to_sqlite_loads_back_identically(tmp_path):
     assert store.get_meta(url, "dataset") == "demo"
 
 
+def test_replacing_the_store_reports_every_row_written_in_chunks(tmp_path, data):
+    told: list[int] = []
+    store.replace_all(f"sqlite:///{tmp_path}/p.db", data.tables, progress=told.append)
+    assert sum(told) == sum(getattr(data.tables, t).height for t in TABLE_NAMES)
+    assert max(told) <= 50_000 and len(told) >= len(TABLE_NAMES)
+
+
 def test_every_summary_figure_of_a_demo_year_is_non_zero(data):
     got = metrics.summary(data.tables, Filters(date(2024, 1, 1), date(2024, 12, 31)), Scope(), END)
     assert all(v for v in got.values()), got

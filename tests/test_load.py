@@ -1,13 +1,15 @@
-"""The browser load test's own parts: when a rerun counts as finished, and the command itself
-(one short session on a small demo), so `python -m benchmarks.load` keeps working."""
+"""The load test's own parts: when a rerun counts as finished, what a protocol session replays
+and waits for, and the command itself (short runs on a small demo), so `python -m
+benchmarks.load` keeps working."""
 from __future__ import annotations
 
 import json
 
 import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from benchmarks import load
+from benchmarks import load, wsload
 
 
 def _frame(**fields) -> bytes:
@@ -36,6 +38,42 @@ def test_percentiles_are_nearest_rank_so_p95_is_never_below_p50():
     assert load._rank([], 0.95) is None
 
 
+def _rerun_request(hashes: list[str]) -> bytes:
+    msg = BackMsg()
+    msg.rerun_script.query_string = "period=month"
+    msg.rerun_script.cached_message_hashes.extend(hashes)
+    return msg.SerializeToString()
+
+
+def test_a_replayed_rerun_request_drops_the_recording_browsers_message_cache():
+    msg = BackMsg()
+    msg.ParseFromString(wsload.replayable(_rerun_request(["a1", "b2"])))
+    assert (msg.rerun_script.query_string, list(msg.rerun_script.cached_message_hashes)) == ("period=month", [])
+
+
+def test_only_rerun_requests_are_replayed():
+    heartbeat = BackMsg()
+    heartbeat.app_heartbeat = True
+    assert wsload.replayable(heartbeat.SerializeToString()) is None
+    assert wsload.replayable("text frame") is None
+
+
+@pytest.mark.parametrize(("status", "ends"), [
+    (ForwardMsg.FINISHED_SUCCESSFULLY, True),
+    (ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY, True),
+    (ForwardMsg.FINISHED_EARLY_FOR_RERUN, False),  # st.rerun(): the run the client waits for comes next
+])
+def test_a_protocol_session_waits_for_the_run_that_is_not_cut_short(status, ends):
+    assert wsload._finishes_run(_frame(script_finished=status)) == (ends, None)
+
+
+def test_an_exception_on_the_page_is_reported_by_a_protocol_session():
+    msg = ForwardMsg()
+    msg.delta.new_element.exception.message = "division by zero"
+    assert wsload._finishes_run(msg.SerializeToString()) == (False, "division by zero")
+    assert wsload._finishes_run(_frame(markdown="本期无数据")) == (False, None)
+
+
 @pytest.mark.parametrize(("cmdline", "kind"), [
     ("/usr/lib/chromium/chromium\0--type=renderer\0--lang=zh-CN", "browser_renderer"),
     ("/usr/lib/chromium/chromium\0--type=gpu-process", "browser_gpu"),
@@ -56,3 +94,20 @@ def test_the_load_command_drives_a_session_and_reports(tmp_path):
     assert result["interactions"] >= 2
     assert result["render_ms_p50"] <= result["render_ms_p95"]
     assert result["cpu_cores"]["server"] > 0 and result["cpu_cores"]["browser_renderer"] > 0
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_protocol_sessions_run_beside_a_browser_and_are_timed_apart(tmp_path):
+    out = tmp_path / "load.json"
+    code = load.main(["--sessions", "3", "--browsers", "1", "--seconds", "4", "--scale", "0.05", "--out", str(out)])
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert code == 0 and result["errors"] == 0, result["error_samples"]
+    assert (result["browser_sessions"], result["protocol_sessions"]) == (1, 2)
+    assert result["browser_clicks"] >= 2 and result["protocol_runs"] >= 4
+    assert result["interactions"] == result["browser_clicks"] + result["protocol_runs"]
+    assert result["server_run_ms_p50"] <= result["server_run_ms_p95"]
+
+
+def test_more_browsers_than_sessions_is_refused():
+    assert load.main(["--sessions", "2", "--browsers", "3"]) == 2
