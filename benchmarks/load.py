@@ -5,8 +5,9 @@ sessions that keep changing the period on the overview, and reports errors, p50/
 a click to the page being fully rendered, the server's peak memory and how the machine's CPU
 was shared between the server and the browsers. By default every session is a headless
 chromium; `--browsers K` keeps K of them and drives the rest over the app's websocket protocol
-(wsload.py), as users whose browsers run on their own computers. `--think S` waits S seconds
-between a session's clicks (a person reading the page); the default 0 clicks back to back.
+(wsload.py), as users whose browsers run on their own computers. `--think S` waits about S seconds
+between a session's clicks (a person reading the page; see `pauses`); the default 0 clicks back
+to back.
 Bounded in sessions and time; it stops by itself and never talks to any other host.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import json
 import math
 import os
+import random
 import re
 import socket
 import subprocess
@@ -25,6 +27,7 @@ import threading
 import shutil
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +41,19 @@ def _rank(ordered: list[float], p: float) -> float | None:
     """Nearest-rank percentile (the smallest value with at least p of the values at or below
     it), so p95 is never below p50, even for the few clicks of a short run."""
     return round(ordered[math.ceil(p * len(ordered)) - 1], 1) if ordered else None
+
+
+def pauses(think: float, idx: int) -> Iterator[float]:
+    """A session's waits: first a start offset in [0, think), then before each further click
+    think × [0.5, 1.5), seeded by the session's number so runs repeat.
+
+    Equal waits keep sessions that drew their first page together in step, so every round all
+    their clicks reach the server at once: 19 sessions waiting exactly 10 s each queued ~1 s
+    behind one another on a server otherwise 90 % idle."""
+    rng = random.Random(idx)
+    yield rng.uniform(0, think)
+    while True:
+        yield think * rng.uniform(0.5, 1.5)
 
 
 def _port() -> int:
@@ -198,7 +214,8 @@ async def _session(browser, base: str, seconds: float, think: float, idx: int, t
         await page.wait_for_selector('[data-testid="stMetric"]', timeout=600_000)
         await _rendered(page, finished, 0, 600)
         deadline = time.monotonic() + seconds  # the clock starts once the first page is drawn
-        current = DEFAULT_PERIOD
+        current, wait = DEFAULT_PERIOD, pauses(think, idx)
+        await asyncio.sleep(next(wait))
         i, clicks = idx, 0
         while time.monotonic() < deadline:
             label = PERIODS[i % len(PERIODS)]
@@ -216,8 +233,7 @@ async def _session(browser, base: str, seconds: float, think: float, idx: int, t
             exc = await page.query_selector('[data-testid="stException"]')
             if exc:
                 errors.append("exception on page: " + (await exc.inner_text())[:300].replace("\n", " "))
-            if think:
-                await asyncio.sleep(think)
+            await asyncio.sleep(next(wait))
     except Exception as exc:  # noqa: BLE001 - every failure is a counted error, not a crash
         lines = [ln.strip(" -") for ln in str(exc).splitlines() if ln.strip()]
         # The last line of Playwright's call log: how far the click got ("element is not enabled",

@@ -106,13 +106,16 @@ async def session(ws_url: str, frames: dict[str, bytes], periods: list[str], fir
     timed from the request to the server's end of the run."""
     import websockets
 
+    from benchmarks.load import pauses
+
     try:
         async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
                                       open_timeout=600, ping_timeout=None) as ws:
             for exc in await _run(ws, frames[""], 600):
                 errors.append(f"protocol session {idx}: exception on page: {exc}")
             deadline = time.monotonic() + seconds
-            current, i, runs = first, idx, 0
+            current, i, runs, wait = first, idx, 0, pauses(think, idx)
+            await asyncio.sleep(next(wait))
             while time.monotonic() < deadline:
                 label = periods[i % len(periods)]
                 i += 1
@@ -125,7 +128,6 @@ async def session(ws_url: str, frames: dict[str, bytes], periods: list[str], fir
                 if runs < len(periods):
                     first_round.append(timings[-1])
                 errors.extend(f"protocol session {idx}: exception on page: {e}" for e in shown)
-                if think:
-                    await asyncio.sleep(think)
+                await asyncio.sleep(next(wait))
     except Exception as exc:  # noqa: BLE001 - every failure is a counted error
         errors.append(f"protocol session {idx}: {type(exc).__name__}: {str(exc)[:200]}")

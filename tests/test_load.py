@@ -38,6 +38,25 @@ def test_percentiles_are_nearest_rank_so_p95_is_never_below_p50():
     assert load._rank([], 0.95) is None
 
 
+def _first(n: int, it) -> list[float]:
+    return [next(it) for _ in range(n)]
+
+
+def test_sessions_clicking_back_to_back_never_wait():
+    assert _first(5, load.pauses(0.0, 3)) == [0.0] * 5
+
+
+def test_think_time_starts_each_session_at_its_own_offset_then_varies_around_the_mean():
+    waits = _first(200, load.pauses(10.0, 3))
+    assert 0 <= waits[0] < 10 and all(5 <= w < 15 for w in waits[1:])
+    assert 9 < sum(waits[1:]) / len(waits[1:]) < 11 and len(set(waits)) == len(waits)
+
+
+def test_think_times_repeat_per_session_and_differ_between_sessions():
+    assert _first(4, load.pauses(10.0, 1)) == _first(4, load.pauses(10.0, 1))
+    assert _first(4, load.pauses(10.0, 1)) != _first(4, load.pauses(10.0, 2))
+
+
 def _rerun_request(hashes: list[str]) -> bytes:
     msg = BackMsg()
     msg.rerun_script.query_string = "period=month"
