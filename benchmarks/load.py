@@ -56,6 +56,18 @@ def pauses(think: float, idx: int) -> Iterator[float]:
         yield think * rng.uniform(0.5, 1.5)
 
 
+def period_clicks(idx: int) -> Iterator[str]:
+    """The periods a session clicks, in turn from its own starting point; never the one
+    already selected (a click on it starts no run), so the first visit's period is skipped."""
+    current, i = DEFAULT_PERIOD, idx
+    while True:
+        label = PERIODS[i % len(PERIODS)]
+        i += 1
+        if label != current:
+            current = label
+            yield label
+
+
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -203,31 +215,47 @@ def _where(error) -> str:
     return f"{str(getattr(error, 'message', error))[:160]} | {' < '.join(frames)[:300]}"
 
 
-async def _session(browser, base: str, seconds: float, think: float, idx: int, timings: list[float],
-                   first_round: list[float], errors: list[str]) -> None:
+async def open_overview(browser, base: str, on_page=None) -> tuple[object, object, list[int]]:
+    """A new browser context on the overview, its first page drawn (not timed: 20 first loads
+    at once); the context, the page and its finished-run counter. `on_page` is handed the page
+    before it loads, to listen to it from the start."""
     ctx = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     page = await ctx.new_page()
-    page.on("pageerror", lambda e: errors.append(f"session {idx}: script error: {_where(e)}"))
     finished = _finished_counter(page)
+    if on_page:
+        on_page(page)
     try:
-        await page.goto(base, wait_until="load", timeout=600_000)  # 20 first loads at once: not timed
+        await page.goto(base, wait_until="load", timeout=600_000)
         await page.wait_for_selector('[data-testid="stMetric"]', timeout=600_000)
         await _rendered(page, finished, 0, 600)
+    except BaseException:
+        await ctx.close()
+        raise
+    return ctx, page, finished
+
+
+async def click_period(page, finished: list[int], label: str, timeout_s: float) -> None:
+    """Click a period button and wait until the run it started is drawn."""
+    before = finished[0]
+    await page.locator("button").filter(has_text=re.compile(f"^{label}$")).first.click()
+    await _rendered(page, finished, before, timeout_s)
+
+
+async def _session(browser, base: str, seconds: float, think: float, idx: int, timings: list[float],
+                   first_round: list[float], errors: list[str]) -> None:
+    page = None
+    try:
+        _, page, finished = await open_overview(browser, base, on_page=lambda pg: pg.on(
+            "pageerror", lambda e: errors.append(f"session {idx}: script error: {_where(e)}")))
         deadline = time.monotonic() + seconds  # the clock starts once the first page is drawn
-        current, wait = DEFAULT_PERIOD, pauses(think, idx)
+        wait = pauses(think, idx)
         await asyncio.sleep(next(wait))
-        i, clicks = idx, 0
-        while time.monotonic() < deadline:
-            label = PERIODS[i % len(PERIODS)]
-            i += 1
-            if label == current:  # clicking the selected period starts no run
-                continue
-            before = finished[0]
+        for clicks, label in enumerate(period_clicks(idx), start=1):
+            if time.monotonic() >= deadline:
+                break
             t0 = time.perf_counter()
-            await page.locator("button").filter(has_text=re.compile(f"^{label}$")).first.click()
-            await _rendered(page, finished, before, 60)
+            await click_period(page, finished, label, 60)
             timings.append((time.perf_counter() - t0) * 1000)
-            current, clicks = label, clicks + 1
             if clicks < len(PERIODS):  # the first round: periods not yet in the server's caches
                 first_round.append(timings[-1])
             exc = await page.query_selector('[data-testid="stException"]')
@@ -240,9 +268,10 @@ async def _session(browser, base: str, seconds: float, think: float, idx: int, t
         # "element is visible, enabled and stable" = the input was sent but not handled, ...).
         why = lines[-1][:160] if len(lines) > 1 else ""
         errors.append(f"session {idx}: {lines[0][:200] if lines else type(exc).__name__}"
-                      f"{f' ({why})' if why else ''}{await _status(page)}")
+                      f"{f' ({why})' if why else ''}{await _status(page) if page else ''}")
     finally:
-        await ctx.close()
+        if page is not None:
+            await page.context.close()
 
 
 async def _drive(base: str, sessions: int, browsers: int, seconds: float, think: float) -> dict[str, list]:
@@ -258,9 +287,9 @@ async def _drive(base: str, sessions: int, browsers: int, seconds: float, think:
         jobs = [_session(browser, base, seconds, think, i, out["timings"], out["first_round"], out["errors"])
                 for i in range(browsers)]
         if sessions > browsers:
-            frames = await wsload.capture(browser, base, PERIODS, DEFAULT_PERIOD)
+            frames = await wsload.capture(browser, base)
             ws_url = base.replace("http://", "ws://") + "_stcore/stream"
-            jobs += [wsload.session(ws_url, frames, PERIODS, DEFAULT_PERIOD, seconds, think, i, out["server_timings"],
+            jobs += [wsload.session(ws_url, frames, seconds, think, i, out["server_timings"],
                                     out["server_first_round"], out["errors"]) for i in range(browsers, sessions)]
         await asyncio.gather(*jobs)
         await browser.close()

@@ -10,10 +10,10 @@ lightweight clients that wait for the server to finish every run as a browser wo
 from __future__ import annotations
 
 import asyncio
-import re
 import time
+from itertools import islice
 
-PERIOD_BUTTON = "button"
+from benchmarks.load import PERIODS, click_period, open_overview, pauses, period_clicks
 
 
 def _back_msg(payload: bytes):
@@ -36,28 +36,22 @@ def replayable(payload: bytes | str) -> bytes | None:
     return msg.SerializeToString()
 
 
-async def capture(browser, base: str, periods: list[str], first: str) -> dict[str, bytes]:
+async def capture(browser, base: str) -> dict[str, bytes]:
     """Record, in a real page, the rerun request a visit sends ("" key) and the one each
     period button sends."""
-    from benchmarks.load import _finished_counter, _rendered
-
-    ctx = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-    page = await ctx.new_page()
     sent: list[bytes] = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda p: (f := replayable(p)) and sent.append(f)))
-    finished = _finished_counter(page)
-    frames: dict[str, bytes] = {}
+
+    def record(ws) -> None:
+        ws.on("framesent", lambda p: (frame := replayable(p)) and sent.append(frame))
+
+    ctx, page, finished = await open_overview(browser, base, on_page=lambda pg: pg.on("websocket", record))
     try:
-        await page.goto(base, wait_until="load", timeout=600_000)
-        await page.wait_for_selector('[data-testid="stMetric"]', timeout=600_000)
-        await _rendered(page, finished, 0, 600)
         if not sent:
             raise RuntimeError("页面未发出任何重新运行请求，无法录制")
-        frames[""] = sent[0]
-        for label in [p for p in periods if p != first] + [first]:
-            before, n_sent = finished[0], len(sent)
-            await page.locator(PERIOD_BUTTON).filter(has_text=re.compile(f"^{label}$")).first.click()
-            await _rendered(page, finished, before, 600)
+        frames = {"": sent[0]}
+        for label in islice(period_clicks(0), len(PERIODS)):  # every period once
+            n_sent = len(sent)
+            await click_period(page, finished, label, 600)
             if len(sent) == n_sent:
                 raise RuntimeError(f"点击“{label}”未发出重新运行请求")
             frames[label] = sent[-1]
@@ -99,14 +93,11 @@ async def _run(ws, frame: bytes, timeout_s: float) -> list[str]:
     raise ConnectionError("服务器关闭了连接")
 
 
-async def session(ws_url: str, frames: dict[str, bytes], periods: list[str], first: str, seconds: float,
-                  think: float, idx: int, timings: list[float], first_round: list[float],
-                  errors: list[str]) -> None:
+async def session(ws_url: str, frames: dict[str, bytes], seconds: float, think: float, idx: int,
+                  timings: list[float], first_round: list[float], errors: list[str]) -> None:
     """One protocol session: the visit, then the same period changes a browser session makes,
     timed from the request to the server's end of the run."""
     import websockets
-
-    from benchmarks.load import pauses
 
     try:
         async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
@@ -114,18 +105,15 @@ async def session(ws_url: str, frames: dict[str, bytes], periods: list[str], fir
             for exc in await _run(ws, frames[""], 600):
                 errors.append(f"protocol session {idx}: exception on page: {exc}")
             deadline = time.monotonic() + seconds
-            current, i, runs, wait = first, idx, 0, pauses(think, idx)
+            wait = pauses(think, idx)
             await asyncio.sleep(next(wait))
-            while time.monotonic() < deadline:
-                label = periods[i % len(periods)]
-                i += 1
-                if label == current:
-                    continue
+            for runs, label in enumerate(period_clicks(idx), start=1):
+                if time.monotonic() >= deadline:
+                    break
                 t0 = time.perf_counter()
                 shown = await _run(ws, frames[label], 60)
                 timings.append((time.perf_counter() - t0) * 1000)
-                current, runs = label, runs + 1
-                if runs < len(periods):
+                if runs < len(PERIODS):
                     first_round.append(timings[-1])
                 errors.extend(f"protocol session {idx}: exception on page: {e}" for e in shown)
                 await asyncio.sleep(next(wait))

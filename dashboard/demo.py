@@ -432,9 +432,9 @@ def write_demo(url: str, scale: float = 1.0, seed: int = 7, end: date | None = N
                progress: bool = False) -> tuple[DemoData, dict[str, tuple[str, str]]]:
     """Generate and replace the store's contents in one transaction, save the GeoJSON, and
     create the demo accounts; returns the data and the accounts' one-time passwords."""
-    from dashboard.demo_accounts import create_demo_accounts
-
     from tqdm import tqdm
+
+    from dashboard.demo_accounts import create_demo_accounts
 
     data = generate(scale=scale, seed=seed, end=end, progress=progress)
     rows = sum(getattr(data.tables, t).height for t in store.TABLE_NAMES)

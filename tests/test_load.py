@@ -38,8 +38,17 @@ def test_percentiles_are_nearest_rank_so_p95_is_never_below_p50():
     assert load._rank([], 0.95) is None
 
 
-def _first(n: int, it) -> list[float]:
+def _first(n: int, it) -> list:
     return [next(it) for _ in range(n)]
+
+
+def test_a_session_clicks_the_periods_in_turn_from_its_own_starting_point():
+    assert _first(5, load.period_clicks(0)) == ["本月", "本季度", "本年", "近12个月", "本月"]
+
+
+def test_a_session_never_clicks_the_period_already_shown():
+    assert load.DEFAULT_PERIOD == "本年"
+    assert _first(4, load.period_clicks(2)) == ["近12个月", "本月", "本季度", "本年"]
 
 
 def test_sessions_clicking_back_to_back_never_wait():
