@@ -16,7 +16,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from queries import metrics, store, warmup, warnings_config
+from queries import ddl, metrics, store, warmup, warnings_config
 from queries.deadlines import with_deadlines
 from queries.filters import Filters, Scope, field_choices
 from queries.schema import Tables
@@ -45,14 +45,17 @@ def db_url() -> str:
 def ensure_ready(url: str) -> bool:
     """Create the schema, and on first run of an empty store fill it with the demo city.
 
-    Cached per process so concurrent first sessions do not generate twice."""
-    store.init_schema(url)
-    if store.is_empty(url):
-        from dashboard.demo import write_demo
-        from dashboard.demo_accounts import print_passwords
+    Cached per process so concurrent first sessions do not generate twice, and under the
+    database's schema lock so several processes started together on an empty database do not
+    either: the others wait, then find it filled."""
+    with ddl.schema_lock(store.engine_for(url)):
+        store.init_schema(url)
+        if store.is_empty(url):
+            from dashboard.demo import write_demo
+            from dashboard.demo_accounts import print_passwords
 
-        _, passwords = write_demo(url)
-        print_passwords(passwords)  # the server console: the one place they are shown
+            _, passwords = write_demo(url)
+            print_passwords(passwords)  # the server console: the one place they are shown
     return True
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from queries.ddl import create_tables
 from queries.schema import metadata
 
 ROLES = ("leader", "staff", "sysadmin", "auditor")
@@ -122,7 +123,7 @@ def create(engine: sa.Engine, username: str, password: str, *, role: str, displa
     problems = password_problems(password, username)
     if problems:
         raise AccountError("；".join(problems))
-    metadata.create_all(engine, tables=[ACCOUNTS])
+    create_tables(engine, [ACCOUNTS])
     with engine.begin() as conn:
         exists = conn.execute(sa.select(ACCOUNTS.c.username).where(ACCOUNTS.c.username == username)).first()
         if exists:
@@ -145,7 +146,7 @@ def list_all(engine: sa.Engine) -> list[dict]:
     cols = [ACCOUNTS.c.username, ACCOUNTS.c.display_name, ACCOUNTS.c.role, ACCOUNTS.c.region_code,
             ACCOUNTS.c.disabled, ACCOUNTS.c.demo, ACCOUNTS.c.failed_count, ACCOUNTS.c.locked_until,
             (ACCOUNTS.c.totp_secret.is_not(None)).label("totp_enabled")]
-    metadata.create_all(engine, tables=[ACCOUNTS])
+    create_tables(engine, [ACCOUNTS])
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(sa.select(*cols).order_by(ACCOUNTS.c.username))]
 
@@ -163,7 +164,7 @@ def authenticate(engine: sa.Engine, username: str, password: str, totp_code: str
 
     The same message is given for an unknown name and a wrong password."""
     now = now or now_utc()
-    metadata.create_all(engine, tables=[ACCOUNTS])
+    create_tables(engine, [ACCOUNTS])
     with engine.begin() as conn:
         row = conn.execute(sa.select(ACCOUNTS).where(ACCOUNTS.c.username == username)).first()
         if row is None:

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import polars as pl
 import sqlalchemy as sa
 
+from queries.ddl import create_tables, schema_lock
 from queries.schema import metadata
 
 AUDIT = sa.Table(
@@ -50,11 +51,14 @@ def _ensure(engine: sa.Engine) -> None:
     key = str(engine.url)
     if key in _READY:
         return
-    metadata.create_all(engine, tables=[AUDIT])
     statements = _SQLITE_TRIGGERS if engine.dialect.name == "sqlite" else _PG_TRIGGERS
-    with engine.begin() as conn:
-        for stmt in statements:
-            conn.execute(sa.text(stmt))
+    # Several processes (or sessions) reach this at once: PostgreSQL refuses concurrent
+    # CREATE OR REPLACE FUNCTION ("tuple concurrently updated"), so it runs under the lock.
+    with schema_lock(engine):
+        create_tables(engine, [AUDIT])
+        with engine.begin() as conn:
+            for stmt in statements:
+                conn.execute(sa.text(stmt))
     _READY.add(key)
 
 

@@ -18,8 +18,9 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from queries.ddl import create_tables
 from queries.schema import (
-    BOUNDARY_TABLE, COLUMNS, META_TABLE, SA_TABLES, TABLE_NAMES, Tables, conform, metadata, polars_schema,
+    BOUNDARY_TABLE, COLUMNS, META_TABLE, SA_TABLES, TABLE_NAMES, Tables, conform, polars_schema,
     MAIN_DATE, primary_key, sort_newest_first,
 )
 
@@ -84,7 +85,7 @@ def engine_for(url: str) -> sa.Engine:
 
 
 def init_schema(url: str) -> None:
-    metadata.create_all(engine_for(url))
+    create_tables(engine_for(url))
 
 
 def is_empty(url: str) -> bool:
@@ -290,7 +291,7 @@ def _merge_into(table: str, old: Path, rows: pl.DataFrame, out: Path) -> None:
 @contextmanager
 def _write_tx(url: str) -> Iterator[sa.Connection]:
     eng = engine_for(url)
-    metadata.create_all(eng)
+    create_tables(eng)
     with eng.begin() as conn:
         yield conn
         _bump_version(conn)
