@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up everything the tests need and run them all: Debian's chromium, CJK fonts and
-# PostgreSQL (installed when missing; needs root or sudo), the venv, then pytest.
+# Set up everything the tests need and run them all: Debian's chromium, CJK fonts, PostgreSQL
+# and nginx (installed when missing; needs root or sudo), the venv, then pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -9,6 +9,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

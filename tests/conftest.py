@@ -106,3 +106,11 @@ def chromium_path() -> str:
     if not Path(path).exists():
         _unavailable("Debian's chromium is not installed (apt-get install chromium)")
     return path
+
+
+@pytest.fixture(scope="session")
+def nginx_path() -> str:
+    path = "/usr/sbin/nginx"
+    if not Path(path).exists():
+        _unavailable("nginx is not installed (apt-get install nginx)")
+    return path
