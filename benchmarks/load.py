@@ -8,12 +8,15 @@ chromium; `--browsers K` keeps K of them and drives the rest over the app's webs
 (wsload.py), as users whose browsers run on their own computers. `--think S` waits about S seconds
 between a session's clicks (a person reading the page; see `pauses`); the default 0 clicks back
 to back.
+`--processes P` starts P app processes on the same database behind nginx, configured by
+deploy/nginx.conf as a deployment is (proxy.py), and reports how the sessions were spread.
 Bounded in sessions and time; it stops by itself and never talks to any other host.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -29,6 +32,8 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from benchmarks import proxy
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -108,8 +113,8 @@ class CpuWatch:
     the sessions run. Polled, because renderers come and go with the sessions: a process's last
     reading counts even after it has exited."""
 
-    def __init__(self, server_pid: int, interval: float = 1.0) -> None:
-        self.server_pid, self.interval = server_pid, interval
+    def __init__(self, server_pids: set[int], interval: float = 1.0) -> None:
+        self.server_pids, self.interval = server_pids, interval
         self._first: dict[int, float] = {}
         self._last: dict[int, tuple[str, float]] = {}
         self._stop = threading.Event()
@@ -121,7 +126,7 @@ class CpuWatch:
                 continue
             try:
                 pid = int(entry.name)
-                kind = "server" if pid == self.server_pid else _kind((entry / "cmdline").read_text())
+                kind = "server" if pid in self.server_pids else _kind((entry / "cmdline").read_text())
                 if kind:
                     cpu = _cpu_s(pid)
                     # Started after the watch began: all of its CPU time counts.
@@ -296,6 +301,46 @@ async def _drive(base: str, sessions: int, browsers: int, seconds: float, think:
     return out
 
 
+def start_servers(url: str, count: int, autologin: str | None = "leader") -> list[tuple[subprocess.Popen, int]]:
+    """`count` app processes on the same database, each on a loopback port of its own; the
+    load test's sessions skip the sign-in form as the demo's `autologin` account."""
+    env = {**os.environ, "OVERSIGHT_DB_URL": url}
+    if autologin:
+        env["OVERSIGHT_DEMO_AUTOLOGIN"] = autologin
+    servers = []
+    for _ in range(count):
+        port = _port()
+        servers.append((subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), port))
+    return servers
+
+
+def wait_healthy(base: str) -> None:
+    """Until the server at `base` answers its health check; an app that has not started within
+    a minute is an error, not a slow first click."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "_stcore/health", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"应用未能在 60 秒内启动：{base}")
+
+
+def stop_servers(servers: list[tuple[subprocess.Popen, int]]) -> None:
+    for server, _ in servers:
+        server.terminate()
+    for server, _ in servers:
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # still working through queued reruns
+            server.kill()
+            server.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.load")
     ap.add_argument("--sessions", type=int, default=20)
@@ -304,12 +349,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--browsers", type=int, default=None,
                     help="how many sessions run in headless chromium (default all); the rest speak the app's "
                          "websocket protocol, as users whose browsers are on their own computers")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="app processes; more than one are served behind nginx with deploy/nginx.conf")
     ap.add_argument("--scale", type=float, default=1.0, help="demo scale")
     ap.add_argument("--db", default=None, help="an existing database URL to serve instead of a new demo")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= 50 or not 1 <= args.seconds <= 600 or not 0 <= args.think <= 60:
         print("--sessions 应在 1–50，--seconds 应在 1–600，--think 应在 0–60", file=sys.stderr)
+        return 2
+    if not 1 <= args.processes <= 8:
+        print("--processes 应在 1–8", file=sys.stderr)
         return 2
     browsers = args.sessions if args.browsers is None else args.browsers
     if not 1 <= browsers <= args.sessions:
@@ -321,29 +371,20 @@ def main(argv: list[str] | None = None) -> int:
         url = f"sqlite:///{tmp}/load.db"
         subprocess.run([sys.executable, "-m", "dashboard", "demo", "--db", url, "--scale", str(args.scale)],
                        cwd=ROOT, check=True, capture_output=True)
-    port = _port()
-    env = {**os.environ, "OVERSIGHT_DB_URL": url, "OVERSIGHT_DEMO_AUTOLOGIN": "leader"}
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                               "--server.address", "127.0.0.1", "--server.headless", "true"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/"
+    servers = start_servers(url, args.processes)
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(base + "_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        with CpuWatch(server.pid) as cpu:
-            runs = asyncio.run(_drive(base, args.sessions, browsers, args.seconds, args.think))
-        peak_mb = _peak_kb(server.pid) / 1024
+        with contextlib.ExitStack() as stack:
+            for _, port in servers:
+                wait_healthy(f"http://127.0.0.1:{port}/")
+            front = (stack.enter_context(proxy.Nginx(_port(), [port for _, port in servers]))
+                     if args.processes > 1 else None)
+            base = front.url if front is not None else f"http://127.0.0.1:{servers[0][1]}/"
+            with CpuWatch({server.pid for server, _ in servers}) as cpu:
+                runs = asyncio.run(_drive(base, args.sessions, browsers, args.seconds, args.think))
+            peaks_mb = [_peak_kb(server.pid) / 1024 for server, _ in servers]
+            spread = front.sessions_per_process() if front is not None else None
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # still working through queued reruns
-            server.kill()
-            server.wait()
+        stop_servers(servers)
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
     q, sq, errors = sorted(runs["timings"]), sorted(runs["server_timings"]), runs["errors"]
@@ -356,7 +397,12 @@ def main(argv: list[str] | None = None) -> int:
               # Protocol sessions: from the rerun request to the server's end of the run (no drawing).
               "server_run_ms_p50": _rank(sq, 0.50), "server_run_ms_p95": _rank(sq, 0.95),
               "server_first_round_ms_max": round(max(runs["server_first_round"]), 1) if runs["server_first_round"] else None,
-              "server_peak_rss_mb": round(peak_mb, 1),
+              "processes": args.processes,
+              # The largest app process (each holds its own copy of the tables), and all of them.
+              "server_peak_rss_mb": round(max(peaks_mb), 1),
+              "servers_peak_rss_mb": [round(v, 1) for v in peaks_mb],
+              # Behind nginx: websocket sessions each process served (the recording page included).
+              "sessions_per_process": spread,
               # Average cores busy while the sessions ran: the app server, chromium's renderers
               # (one per page), its GPU process (software WebGL here) and the rest, the machine.
               "cpu_cores": cpu.cores(),
