@@ -301,10 +301,14 @@ async def _drive(base: str, sessions: int, browsers: int, seconds: float, think:
     return out
 
 
-def start_servers(url: str, count: int, autologin: str | None = "leader") -> list[tuple[subprocess.Popen, int]]:
+def start_servers(url: str, count: int, autologin: str | None = "leader",
+                  snapshots: str | None = None) -> list[tuple[subprocess.Popen, int]]:
     """`count` app processes on the same database, each on a loopback port of its own; the
-    load test's sessions skip the sign-in form as the demo's `autologin` account."""
+    load test's sessions skip the sign-in form as the demo's `autologin` account. `snapshots`:
+    the snapshot folder they share (else OVERSIGHT_SNAPSHOT_DIR as set, or none)."""
     env = {**os.environ, "OVERSIGHT_DB_URL": url}
+    if snapshots:
+        env["OVERSIGHT_SNAPSHOT_DIR"] = snapshots
     if autologin:
         env["OVERSIGHT_DEMO_AUTOLOGIN"] = autologin
     servers = []

@@ -10,15 +10,17 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from queries.ddl import create_tables
+from queries.ddl import create_tables, schema_lock
 from queries.schema import (
     BOUNDARY_TABLE, COLUMNS, META_TABLE, SA_TABLES, TABLE_NAMES, Tables, conform, polars_schema,
     MAIN_DATE, primary_key, sort_newest_first,
@@ -85,7 +87,18 @@ def engine_for(url: str) -> sa.Engine:
 
 
 def init_schema(url: str) -> None:
-    create_tables(engine_for(url))
+    eng = engine_for(url)
+    create_tables(eng)
+    _ensure_store_id(eng)
+
+
+def _ensure_store_id(eng: sa.Engine) -> None:
+    """Give the store its random id (see `store_id`) if it has none yet: a new store, or one made
+    before ids existed. Under the schema lock, so processes starting together agree on one."""
+    t = META_TABLE
+    with schema_lock(eng), eng.begin() as conn:
+        if conn.execute(sa.select(t.c.value).where(t.c.key == "store_id")).scalar_one_or_none() is None:
+            conn.execute(t.insert().values(key="store_id", value=uuid.uuid4().hex))
 
 
 def is_empty(url: str) -> bool:
@@ -125,13 +138,32 @@ def _set_meta(conn: sa.Connection, key: str, value: str) -> None:
     conn.execute(META_TABLE.insert().values(key=key, value=value))
 
 
-def _bump_version(conn: sa.Connection) -> None:
+def _bump_version(conn: sa.Connection) -> int:
+    """Add one to the data version in one statement and return the new value.
+
+    One UPDATE, not a read then a write: on PostgreSQL two imports committing at the same moment
+    (two app processes) each read n and both wrote n + 1, so the caches of every process keyed on
+    n + 1 could hold either import's rows and miss the other's. The row lock makes the second
+    UPDATE wait and add to the first one's value."""
     t = META_TABLE
-    current = conn.execute(sa.select(t.c.value).where(t.c.key == "data_version")).scalar_one_or_none()
-    if current is None:
+    bumped = conn.execute(
+        t.update().where(t.c.key == "data_version")
+        .values(value=sa.cast(sa.cast(t.c.value, sa.Integer) + 1, sa.String))
+        .returning(t.c.value)).scalar_one_or_none()
+    if bumped is None:
         conn.execute(t.insert().values(key="data_version", value="1"))
-    else:
-        conn.execute(t.update().where(t.c.key == "data_version").values(value=str(int(current) + 1)))
+        bumped = "1"
+    return int(bumped)
+
+
+def store_id(url: str) -> str | None:
+    """A random id the store gets when its schema is made or first written. Snapshots carry it, so a snapshot folder
+    shared by several databases (staging and production on one server) or outliving its database
+    (a store deleted and recreated starts again at version 1) never serves another store's rows."""
+    try:
+        return get_meta(url, "store_id")
+    except sa.exc.SQLAlchemyError:
+        return None
 
 
 def read_table(url: str, table: str) -> pl.DataFrame:
@@ -195,42 +227,88 @@ def snapshot_dir(url: str) -> Path | None:
 def load_tables_cached(url: str, version: int) -> Tables:
     """`load_tables`, through a Parquet snapshot of data version `version` when there is one.
 
-    Reading millions of rows from SQLite row by row takes minutes; the same rows from Parquet
-    take a second or two. Our own writes leave the new version's snapshot (`_carry_snapshot`);
-    after any other write, the first load pays the database read and leaves it."""
+    Reading millions of rows from SQLite row by row takes minutes, from PostgreSQL half a minute;
+    the same rows from Parquet take a second or two. Our own writes leave the new version's
+    snapshot (`_carry_snapshot`); after any other write, the first load pays the database read and
+    leaves it. Several app processes may share one snapshot folder: a write through any of them
+    then spares the others the database read, and when a version has no snapshot yet, one
+    process reads the database while the others wait for its snapshot (`_load_lock`)."""
     base = snapshot_dir(url)
-    if base is None:
+    ident = store_id(url) if base is not None else None
+    if base is None or ident is None:
         return load_tables(url)
-    here = base / f"v{version}"
-    if here.is_dir():
-        try:
-            return Tables(**{t: sort_newest_first(t, conform(t, pl.read_parquet(here / f"{t}.parquet")))
-                             for t in TABLE_NAMES})
-        except (OSError, pl.exceptions.PolarsError):
-            pass  # unreadable snapshot: fall back to the database and rewrite it
-    tables = load_tables(url)
-    _write_snapshot(base, version, _frames_writer(tables.as_dict()))
+    found = _read_snapshot(base / f"v{version}", ident)
+    if found is not None:
+        return found
+    with _load_lock(base, version):
+        found = _read_snapshot(base / f"v{version}", ident)  # another process may have written it
+        if found is not None:
+            return found
+        tables = load_tables(url)
+        _write_snapshot(base, version, _frames_writer(tables.as_dict()), ident)
     return tables
 
 
-def _write_snapshot(base: Path, version: int, write: Callable[[str, Path], None]) -> None:
-    """Snapshot `version`, `write(table, path)` writing each table's Parquet file. Written to a
-    temporary folder, then renamed, so a half-written one is never read; older versions'
-    snapshots are removed. Failing costs only speed: the next load reads the database, as
-    without a snapshot."""
+def _read_snapshot(here: Path, ident: str) -> Tables | None:
+    """The tables in snapshot folder `here` if it is complete and of store `ident`, else None
+    (missing, half-removed by a newer version's writer, unreadable or another store's)."""
+    try:
+        if (here / STORE_FILE).read_text() != ident:
+            return None
+        return Tables(**{t: sort_newest_first(t, conform(t, pl.read_parquet(here / f"{t}.parquet")))
+                         for t in TABLE_NAMES})
+    except (OSError, pl.exceptions.PolarsError):
+        return None  # the caller reads the database and rewrites the snapshot
+
+
+STORE_FILE = "store_id"
+
+
+@contextmanager
+def _load_lock(base: Path, version: int) -> Iterator[None]:
+    """An exclusive lock on `base/.v{version}.lock` while one process loads that version from the
+    database; without one (read-only folder) every process reads for itself, as before."""
+    import fcntl
+
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        handle = open(base / f".v{version}.lock", "a+b")  # noqa: SIM115 - closed below
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()  # releases the lock
+
+
+def _write_snapshot(base: Path, version: int, write: Callable[[str, Path], None], ident: str) -> None:
+    """Snapshot `version` of store `ident`, `write(table, path)` writing each table's Parquet
+    file. Written to a temporary folder, then renamed, so a half-written one is never read; older
+    versions' snapshots (and their lock files) are removed. Failing costs only speed: the next
+    load reads the database, as without a snapshot."""
     tmp: Path | None = None
     try:
         base.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=base, prefix=".tmp-"))
         for t in TABLE_NAMES:
             write(t, tmp / f"{t}.parquet")
+        (tmp / STORE_FILE).write_text(ident)
         here = base / f"v{version}"
-        shutil.rmtree(here, ignore_errors=True)
+        if here.exists():  # an unreadable or another store's snapshot: moved aside in one step
+            here.rename(base / f".old-{uuid.uuid4().hex}")
         tmp.rename(here)
         tmp = None
         for old in base.iterdir():
-            if old.name.startswith("v") and old.name[1:].isdigit() and int(old.name[1:]) < version:
+            name = old.name
+            if name.startswith(".old-"):
                 shutil.rmtree(old, ignore_errors=True)
+            elif name.startswith("v") and name[1:].isdigit() and int(name[1:]) < version:
+                shutil.rmtree(old, ignore_errors=True)
+            elif (name.startswith(".v") and name.endswith(".lock") and name[2:-5].isdigit()
+                  and int(name[2:-5]) < version):
+                old.unlink(missing_ok=True)
     except (OSError, pl.exceptions.PolarsError):
         pass  # a read-only disk or a vanished previous snapshot only costs the next start its speed
     finally:
@@ -242,21 +320,26 @@ def _frames_writer(frames: dict[str, pl.DataFrame]) -> Callable[[str, Path], Non
     return lambda t, path: sort_newest_first(t, conform(t, frames[t])).write_parquet(path)
 
 
-def _carry_snapshot(url: str, before: int, *, replaced: Tables | None = None,
+def _carry_snapshot(url: str, before: int, after: int, *, replaced: Tables | None = None,
                     upserted: dict[str, pl.DataFrame] | None = None) -> None:
     """After a committed write of ours, the new version's snapshot made from the write itself,
     so the app's next load reads Parquet instead of the database (minutes at millions of rows
     from SQLite): every table `replaced`, or the previous snapshot with the `upserted` rows
-    merged in. Only when no other write came in between (the version is `before + 1`) and, for
-    an upsert, the previous snapshot exists; otherwise the next load reads the database."""
+    merged in. Only when our write made the version right after the one read before it
+    (`after == before + 1`: no other write came in between) and, for an upsert, the previous
+    snapshot exists and is this store's; otherwise the next load reads the database."""
     base = snapshot_dir(url)
-    if base is None or data_version(url) != before + 1:
+    ident = store_id(url)
+    if base is None or ident is None or after != before + 1:
         return
     if replaced is not None:
-        _write_snapshot(base, before + 1, _frames_writer(replaced.as_dict()))
+        _write_snapshot(base, after, _frames_writer(replaced.as_dict()), ident)
         return
     prev = base / f"v{before}"
-    if not prev.is_dir():
+    try:
+        if (prev / STORE_FILE).read_text() != ident:
+            return
+    except OSError:
         return
     rows = upserted or {}
 
@@ -266,7 +349,7 @@ def _carry_snapshot(url: str, before: int, *, replaced: Tables | None = None,
         else:
             shutil.copyfile(prev / f"{t}.parquet", path)
 
-    _write_snapshot(base, before + 1, write)
+    _write_snapshot(base, after, write, ident)
 
 
 def _merge_into(table: str, old: Path, rows: pl.DataFrame, out: Path) -> None:
@@ -288,13 +371,22 @@ def _merge_into(table: str, old: Path, rows: pl.DataFrame, out: Path) -> None:
     kept.with_columns(order).merge_sorted(new, "_order").drop("_order").sink_parquet(out)
 
 
+@dataclass
+class _Write:
+    """An open write transaction; `version` is the data version it made, once committed."""
+    conn: sa.Connection
+    version: int = 0
+
+
 @contextmanager
-def _write_tx(url: str) -> Iterator[sa.Connection]:
+def _write_tx(url: str) -> Iterator[_Write]:
     eng = engine_for(url)
     create_tables(eng)
+    _ensure_store_id(eng)
     with eng.begin() as conn:
-        yield conn
-        _bump_version(conn)
+        tx = _Write(conn)
+        yield tx
+        tx.version = _bump_version(conn)
 
 
 def replace_all(url: str, tables: Tables, boundaries: dict | None = None,
@@ -304,7 +396,8 @@ def replace_all(url: str, tables: Tables, boundaries: dict | None = None,
     `dataset` is recorded so every page can label demo figures as 演示数据. `progress` is told
     each chunk's row count: at benchmark sizes the writing takes minutes, longer than generating."""
     before = data_version(url)
-    with _write_tx(url) as conn:
+    with _write_tx(url) as tx:
+        conn = tx.conn
         _set_meta(conn, "dataset", dataset)
         for t in reversed(TABLE_NAMES):
             conn.execute(SA_TABLES[t].delete())
@@ -312,7 +405,7 @@ def replace_all(url: str, tables: Tables, boundaries: dict | None = None,
             _bulk_insert(conn, t, getattr(tables, t), progress=progress)
         if boundaries is not None:
             _write_boundaries(conn, boundaries)
-    _carry_snapshot(url, before, replaced=tables)
+    _carry_snapshot(url, before, tx.version, replaced=tables)
 
 
 def _write_boundaries(conn: sa.Connection, collection: dict) -> None:
@@ -325,8 +418,8 @@ def _write_boundaries(conn: sa.Connection, collection: dict) -> None:
 
 def save_boundaries(url: str, collection: dict) -> None:
     """Replace all boundary polygons (a GeoJSON FeatureCollection keyed by property `code`)."""
-    with _write_tx(url) as conn:
-        _write_boundaries(conn, collection)
+    with _write_tx(url) as tx:
+        _write_boundaries(tx.conn, collection)
 
 
 def load_boundaries(url: str) -> dict:
@@ -401,7 +494,8 @@ def upsert_batches(url: str, table: str, batches: Iterable[pl.DataFrame],
     total = 0
     written: list[pl.DataFrame] = []  # for the next snapshot (a ledger the app holds anyway)
     before = data_version(url)
-    with _write_tx(url) as conn:
+    with _write_tx(url) as tx:
+        conn = tx.conn
         for df in batches:
             for start in range(0, df.height, 20_000):
                 chunk = df.slice(start, 20_000)
@@ -411,7 +505,7 @@ def upsert_batches(url: str, table: str, batches: Iterable[pl.DataFrame],
                     progress(total)
             written.append(conform(table, df))
     if written:
-        _carry_snapshot(url, before, upserted={table: pl.concat(written)})
+        _carry_snapshot(url, before, tx.version, upserted={table: pl.concat(written)})
     return total
 
 
@@ -432,7 +526,8 @@ def upsert(url: str, frames: dict[str, pl.DataFrame],
     else:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     before = data_version(url)
-    with _write_tx(url) as conn:
+    with _write_tx(url) as tx:
+        conn = tx.conn
         for t in TABLE_NAMES:
             df = frames.get(t)
             if df is None or df.is_empty():
@@ -450,5 +545,5 @@ def upsert(url: str, frames: dict[str, pl.DataFrame],
                 if progress:
                     progress(done, total)
             counts[t] = df.height
-    _carry_snapshot(url, before, upserted={t: frames[t] for t in counts})
+    _carry_snapshot(url, before, tx.version, upserted={t: frames[t] for t in counts})
     return counts

@@ -43,17 +43,22 @@ def test_a_config_without_upstream_servers_is_refused():
 
 
 @pytest.fixture(scope="module")
-def deployment(pg_url, nginx_path):
+def deployment(pg_url, nginx_path, tmp_path_factory):
+    """Two app processes sharing one snapshot folder, as the README advises, behind nginx;
+    the tests' own writes use the same folder, as an import through a third process would."""
     _reset_pg(pg_url)
     store.replace_all(pg_url, fx.tables(), FX_GEOJSON, dataset="ledger")
     accounts.create(store.engine_for(pg_url), "alice", PASSWORD, role="staff", display_name="甲",
                     region_code=None)
-    servers = load.start_servers(pg_url, 2, autologin=None)
+    snapshots = tmp_path_factory.mktemp("snapshots")
+    servers = load.start_servers(pg_url, 2, autologin=None, snapshots=str(snapshots))
     try:
-        for _, port in servers:
-            load.wait_healthy(f"http://127.0.0.1:{port}/")
-        with proxy.Nginx(load._port(), [port for _, port in servers]) as front:
-            yield pg_url, front
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("OVERSIGHT_SNAPSHOT_DIR", str(snapshots))
+            for _, port in servers:
+                load.wait_healthy(f"http://127.0.0.1:{port}/")
+            with proxy.Nginx(load._port(), [port for _, port in servers]) as front:
+                yield pg_url, front, snapshots
     finally:
         load.stop_servers(servers)
 
@@ -68,7 +73,7 @@ def _served_by(front: proxy.Nginx, route: str) -> set[str]:
 
 
 def test_a_new_browser_gets_a_route_cookie_and_keeps_to_one_process(deployment):
-    _, front = deployment
+    _, front, _ = deployment
     cookie = _get(front, "").headers["Set-Cookie"]
     route = re.fullmatch(rf"{proxy.ROUTE_COOKIE}=([0-9a-f]{{32}}); Path=/; HttpOnly; SameSite=Lax", cookie)
     assert route is not None, cookie
@@ -86,7 +91,7 @@ def _routes_per_process(front: proxy.Nginx) -> dict[str, str]:
 
 
 def test_browsers_are_spread_over_every_process(deployment):
-    _, front = deployment
+    _, front, _ = deployment
     assert set(_routes_per_process(front)) == {f"127.0.0.1:{p}" for p in front.backends}
 
 
@@ -114,7 +119,7 @@ def _cases_filed(page) -> str:
 def test_each_process_serves_whole_sessions_and_sees_a_write_made_elsewhere(deployment, chromium_path):
     from playwright.sync_api import sync_playwright
 
-    url, front = deployment
+    url, front, snapshots = deployment
     routes = _routes_per_process(front)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=FLAGS)
@@ -132,6 +137,10 @@ def test_each_process_serves_whole_sessions_and_sees_a_write_made_elsewhere(depl
         after = {process: _overview(ctx, front) for process, ctx in contexts.items()}
         assert {process: _cases_filed(page) for process, (page, _) in after.items()} == {
             process: "3 件" for process in routes}
+        # The first version was read from the database once and left in the shared folder; the
+        # write carried it forward, so neither process had to read the new version from PostgreSQL.
+        assert sorted(p.name for p in snapshots.iterdir() if p.name.startswith("v")) == [
+            f"v{store.data_version(url)}"]
         assert [e for _, errors in [*before.values(), *after.values()] for e in errors] == []
         browser.close()
     for process, route in routes.items():

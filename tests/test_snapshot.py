@@ -18,6 +18,11 @@ def _db(tmp_path):
     return url
 
 
+def _versions(tmp_path) -> list[str]:
+    """The snapshot folders (lock files and the like start with a dot)."""
+    return sorted(p.name for p in (tmp_path / "s.db.snapshot").iterdir() if not p.name.startswith("."))
+
+
 def _fail(_url):
     raise AssertionError("read the database although a snapshot exists")
 
@@ -42,7 +47,7 @@ def test_a_write_gets_a_new_snapshot_and_the_old_one_is_removed(tmp_path):
     assert new > old
     got = store.load_tables_cached(url, new)
     assert got.cases.filter(pl.col("unit_name") == "新单位").height == 1
-    assert sorted(p.name for p in (tmp_path / "s.db.snapshot").iterdir()) == [f"v{new}"]
+    assert _versions(tmp_path) == [f"v{new}"]
 
 
 def test_an_unreadable_snapshot_falls_back_to_the_database(tmp_path):
@@ -92,7 +97,7 @@ def test_an_upsert_carries_the_snapshot_forward_as_the_database_has_it(tmp_path,
     _same_as_the_database(url, got)
     assert got.complaints.filter(pl.col("complaint_id") == "q9")["channel"].to_list() == ["网络"]
     assert got.complaints.height == 6
-    assert sorted(p.name for p in (tmp_path / "s.db.snapshot").iterdir()) == [f"v{store.data_version(url)}"]
+    assert _versions(tmp_path) == [f"v{store.data_version(url)}"]
 
 
 def test_a_streamed_import_carries_the_snapshot_forward(tmp_path, monkeypatch):
@@ -127,10 +132,14 @@ def test_without_the_previous_snapshot_a_write_leaves_none_and_the_database_is_r
 
 def test_a_write_in_between_stops_the_snapshot_being_carried(tmp_path, monkeypatch):
     url = _db(tmp_path)
-    ours = store.data_version(url)  # our write starts here (its snapshot exists) …
+    before = store.data_version(url)  # our write reads the version (its snapshot exists) …
     carry = store._carry_snapshot
     monkeypatch.setattr(store, "_carry_snapshot", lambda *a, **k: None)
-    for unit in ("甲", "乙"):  # … ours commits, then another write commits before we carry
+    for unit in ("乙", "甲"):  # … another write commits first, then ours
         store.upsert(url, {"cases": fx.tables().cases.head(1).with_columns(pl.lit(unit).alias("unit_name"))})
-    carry(url, ours, upserted={"cases": fx.tables().cases.head(1).with_columns(pl.lit("甲").alias("unit_name"))})
-    assert sorted(p.name for p in (tmp_path / "s.db.snapshot").iterdir()) == [f"v{ours}"]
+    ours = store.data_version(url)
+    assert ours == before + 2
+    carry(url, before, ours, upserted={"cases": fx.tables().cases.head(1).with_columns(pl.lit("甲").alias("unit_name"))})
+    assert _versions(tmp_path) == [f"v{before}"]
+    monkeypatch.undo()
+    _same_as_the_database(url, store.load_tables_cached(url, ours))

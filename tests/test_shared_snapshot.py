@@ -1,0 +1,145 @@
+"""Several app processes on one database share one snapshot folder (deployment behind nginx).
+
+A write through any process must spare the others the database read (half a minute at 1M cases
+from PostgreSQL), a version without a snapshot must be read from the database once, not once
+per process, and nothing may ever serve another store's or another version's rows."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from queries import store
+from queries.schema import META_TABLE, TABLE_NAMES, primary_key
+from tests import fixtures as fx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fail(_url):
+    raise AssertionError("read the database although a snapshot exists")
+
+
+def _same_as_the_database(url, tables):
+    for name in TABLE_NAMES:
+        pk = primary_key(name)
+        assert_frame_equal(getattr(tables, name).sort(pk), store.read_table(url, name).sort(pk))
+
+
+def _python(code: str, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_write_through_one_process_is_loaded_by_another_from_the_shared_folder(tmp_path, monkeypatch):
+    shared = tmp_path / "snapshots"
+    monkeypatch.setenv("OVERSIGHT_SNAPSHOT_DIR", str(shared))
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())
+    writer = _python(
+        "import polars as pl\nfrom queries import store\nfrom tests import fixtures as fx\n"
+        f"store.upsert({url!r}, {{'cases': fx.tables().cases.head(1)"
+        ".with_columns(pl.lit('新单位').alias('unit_name'))})\n",
+        {"OVERSIGHT_SNAPSHOT_DIR": str(shared)})
+    _, err = writer.communicate(timeout=120)
+    assert writer.returncode == 0, err
+    monkeypatch.setattr(store, "load_tables", _fail)
+    got = store.load_tables_cached(url, store.data_version(url))
+    monkeypatch.undo()
+    assert got.cases.filter(pl.col("unit_name") == "新单位").height == 1
+    _same_as_the_database(url, got)
+
+
+def test_processes_sharing_a_folder_read_a_new_version_from_the_database_once(tmp_path):
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())
+    shared, reads = tmp_path / "snapshots", tmp_path / "reads.log"
+    # Each process reads slowly (one second), so without the lock all three would be reading at once.
+    code = (
+        "import time\nfrom queries import store\n"
+        "real = store.load_tables\n"
+        "def counted(url):\n"
+        f"    open({str(reads)!r}, 'a').write('read\\n')\n"
+        "    time.sleep(1)\n"
+        "    return real(url)\n"
+        "store.load_tables = counted\n"
+        f"t = store.load_tables_cached({url!r}, store.data_version({url!r}))\n"
+        "print(t.complaints.height, t.cases.height)\n")
+    procs = [_python(code, {"OVERSIGHT_SNAPSHOT_DIR": str(shared)}) for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in outs]
+    assert [out.strip() for out, _ in outs] == ["5 4"] * 3
+    assert reads.read_text().splitlines() == ["read"]
+
+
+def test_a_snapshot_of_another_database_in_the_same_folder_is_never_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("OVERSIGHT_SNAPSHOT_DIR", str(tmp_path / "snapshots"))
+    staging, production = f"sqlite:///{tmp_path}/staging.db", f"sqlite:///{tmp_path}/production.db"
+    store.replace_all(staging, fx.tables())
+    store.replace_all(production, dataclasses.replace(fx.tables(), cases=fx.tables().cases.head(1)))
+    assert store.data_version(staging) == store.data_version(production) == 1
+    store.load_tables_cached(staging, 1)  # the folder now holds staging's v1
+    got = store.load_tables_cached(production, 1)
+    assert got.cases["case_id"].to_list() == fx.tables().cases.head(1)["case_id"].to_list()
+    assert store.load_tables_cached(staging, 1).cases.height == fx.tables().cases.height
+
+
+def test_a_recreated_database_does_not_get_the_old_ones_snapshot(tmp_path):
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())
+    store.load_tables_cached(url, 1)
+    store.engine_for(url).dispose()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{tmp_path}/s.db{suffix}").unlink(missing_ok=True)
+    store._ENGINES.pop(url)
+    # Another tool creates the store again and writes one case: version 1 again, no snapshot left.
+    store.init_schema(url)
+    with store.engine_for(url).begin() as conn:
+        store._bump_version(conn)
+        store._bulk_insert(conn, "cases", fx.tables().cases.head(1))
+    got = store.load_tables_cached(url, 1)
+    assert got.cases.height == 1
+
+
+def test_two_writes_committing_at_once_each_get_their_own_version(db_url):
+    store.replace_all(db_url, fx.tables())
+    before = store.data_version(db_url)
+    eng = store.engine_for(db_url)
+    other: list[int | BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            with eng.begin() as conn:
+                other.append(store._bump_version(conn))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            other.append(exc)
+
+    with eng.begin() as conn:
+        first = store._bump_version(conn)
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        thread.join(0.5)  # the second writer is now waiting for the first one's row lock
+        assert thread.is_alive()
+    thread.join(30)
+    assert (first, other) == (before + 1, [before + 2])
+    assert store.data_version(db_url) == before + 2
+
+
+def test_a_store_made_before_store_ids_gets_one_at_start_and_its_snapshots_are_used(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())
+    with store.engine_for(url).begin() as conn:
+        conn.execute(META_TABLE.delete().where(META_TABLE.c.key == "store_id"))
+    assert store.store_id(url) is None
+    store.init_schema(url)  # what the app does when it starts
+    assert store.store_id(url) is not None
+    first = store.load_tables_cached(url, store.data_version(url))  # reads the database once
+    monkeypatch.setattr(store, "load_tables", _fail)
+    again = store.load_tables_cached(url, store.data_version(url))
+    assert_frame_equal(again.cases, first.cases)
