@@ -15,7 +15,9 @@ url = data.db_url()
 try:
     with st.spinner(tr("app.first_run")):
         data.ensure_ready(url)
-    tables = data.tables(url)
+    served = data.version(url)
+    with st.spinner(tr("app.loading"), show_time=True):
+        tables = data.tables_at(url, served)
 except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceback
     st.error(tr("app.db_error", error=str(exc).splitlines()[0]))
     st.stop()
@@ -62,6 +64,18 @@ if account is None:
     st.stop()
 
 auth.watermark(account)
+
+
+@st.fragment(run_every=5)
+def refresh_notice(served: int) -> None:
+    """Shown while a newer version loads in the background; reruns the page once it is ready."""
+    if data.version(url) != served:
+        st.rerun(scope="app")
+    st.info(tr("app.refreshing"), icon=":material/sync:")
+
+
+if data.refreshing(url, served):
+    refresh_notice(served)
 with st.sidebar:
     st.caption(tr("auth.signed_in_as", name=account.display_name, role=tr(f"role.{account.role}")))
     if st.button(tr("auth.signout"), key="signout", icon=":material/logout:"):
@@ -70,7 +84,7 @@ with st.sidebar:
 
 pages: dict[str, list] = {}
 if account.can("browse"):
-    st.session_state["view"] = filterbar.render(url, tables, account.region_code)
+    st.session_state["view"] = filterbar.render(url, served, tables, account.region_code)
     pages[tr("nav.section.cockpit")] = cockpit_pages()
     pages[tr("nav.section.details")] = detail_pages(account.can("import"))
 admin = []

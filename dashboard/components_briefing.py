@@ -18,7 +18,7 @@ def deck(url: str, data_version: int, start: date, end: date, region: str | None
          scope_region: str | None, as_of: date, region_name: str) -> briefing.Deck:
     from queries.filters import Filters, Scope
 
-    return briefing.slides(data.tables(url), Filters(start, end, region=region, fields=fields),
+    return briefing.slides(data.tables_at(url, data_version), Filters(start, end, region=region, fields=fields),
                            Scope(scope_region), as_of, data.warning_config(), region_name)
 
 

@@ -79,7 +79,7 @@ def _legend(breaks: list[float], unit: str) -> None:
 
 
 def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: bool = True) -> None:
-    tables = data.tables(view.url)
+    tables = data.tables_at(view.url, view.version)
     regions = tables.regions
     if controls:
         c1, c2, c3, c4 = st.columns([3, 2, 2, 2])

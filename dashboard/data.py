@@ -16,7 +16,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from queries import ddl, metrics, store, warmup, warnings_config
+from queries import ddl, metrics, refresh, store, warmup, warnings_config
 from queries.deadlines import with_deadlines
 from queries.filters import Filters, Scope, field_choices
 from queries.schema import Tables
@@ -59,8 +59,30 @@ def ensure_ready(url: str) -> bool:
     return True
 
 
+# The newest data version this process has loaded, per database; and the background loads of
+# newer ones (queries/refresh.py).
+_held: dict[str, int] = {}
+_refresher = refresh.Refresher()
+
+
 def version(url: str) -> int:
-    return store.data_version(url)
+    """The data version this rerun reads: the database's newest, except while a newer version
+    that has no snapshot is read in the background. Then the version already held is served
+    (the page says so, see `refreshing`) instead of every user waiting half a minute or more;
+    the switch comes with the snapshot. A first load, a version with a snapshot (every write
+    made through the app) or a failed background load are loaded here, as before."""
+    newest = store.data_version(url)
+    held = _held.get(url)
+    if held is None or held >= newest or store.snapshot_dir(url) is None or store.has_snapshot(url, newest):
+        return newest
+    if _refresher.state(url, newest) is refresh.State.FAILED:
+        return newest
+    return held
+
+
+def refreshing(url: str, served: int) -> bool:
+    """Whether a newer version than `served` is being loaded in the background."""
+    return served < store.data_version(url)
 
 
 @st.cache_resource(show_spinner=False)
@@ -72,6 +94,7 @@ def warning_config() -> WarningConfig:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _tables(url: str, data_version: int) -> Tables:
     tables = with_deadlines(store.load_tables_cached(url, data_version), warning_config())
+    _held[url] = max(_held.get(url, 0), data_version)
     # Everything alive now (the libraries' ~165k objects, the tables' own) lives as long as the
     # process: frozen, Python's full collections skip it, a 100 ms pause each time otherwise.
     gc.collect()
@@ -119,6 +142,10 @@ def _metric_source(url: str, data_version: int):
 
 def tables(url: str) -> Tables:
     return _tables(url, version(url))
+
+
+def tables_at(url: str, data_version: int) -> Tables:
+    return _tables(url, data_version)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)

@@ -80,10 +80,10 @@ def _region_select(tables: Tables, parent: str, key: str, level_label: str, all_
                         placeholder=tr(all_label), format_func=lambda c: names.get(c, c))
 
 
-def render(url: str, tables: Tables, scope_region: str | None) -> View:
-    """Draw the filter bar in the sidebar and return the resulting view."""
+def render(url: str, version: int, tables: Tables, scope_region: str | None) -> View:
+    """Draw the filter bar in the sidebar and return the resulting view of data version
+    `version` (the one `tables` is: see `data.version`)."""
     st.sidebar.subheader(tr("filter.header"))
-    version = data.version(url)
     with st.sidebar:
         as_of = st.date_input(tr("filter.as_of"), value=date.today(), key="as_of",
                               bind="query-params", help=tr("filter.as_of_help"), format="YYYY-MM-DD")

@@ -14,6 +14,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "app.demo_badge": ("演示数据", "Demo data"),
     "app.first_run": ("首次运行：正在生成演示数据（示例市），约需半分钟…",
                       "First run: generating demo data (示例市), about half a minute…"),
+    "app.loading": ("正在载入台账数据…", "Loading the ledgers…"),
+    "app.refreshing": ("台账数据已更新，正在后台载入新数据，完成后本页自动刷新；当前显示的是更新前的数据。",
+                       "The ledgers were updated; the new data is loading in the background and this "
+                       "page refreshes when it is ready. The figures shown are from before the update."),
     "app.db_error": ("无法连接数据库：{error}", "Cannot open the database: {error}"),
     "nav.section.cockpit": ("驾驶舱", "Cockpit"),
     "nav.overview": ("总览", "Overview"),

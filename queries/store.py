@@ -245,8 +245,23 @@ def load_tables_cached(url: str, version: int) -> Tables:
         if found is not None:
             return found
         tables = load_tables(url)
-        _write_snapshot(base, version, _frames_writer(tables.as_dict()), ident)
+        # Only if no write committed while the ledgers were read one after another: else
+        # they may mix two versions, which the cache drops at the next rerun but a snapshot
+        # would keep.
+        if data_version(url) == version:
+            _write_snapshot(base, version, _frames_writer(tables.as_dict()), ident)
     return tables
+
+
+def has_snapshot(url: str, version: int) -> bool:
+    """Whether `version` of this store can be loaded from its snapshot (seconds, not minutes)."""
+    base, ident = snapshot_dir(url), store_id(url)
+    if base is None or ident is None:
+        return False
+    try:
+        return (base / f"v{version}" / STORE_FILE).read_text() == ident
+    except OSError:
+        return False
 
 
 def _read_snapshot(here: Path, ident: str) -> Tables | None:

@@ -120,3 +120,31 @@ def test_pushdown_mode_shows_the_same_march_figures(app, monkeypatch):
     got = cards(app)
     assert (got["立案数"], got["信访件数"], got["追缴挽回资金"], got["办结率"]) == (
         "1 件", "3 件", "5.50 万元", "66.7%")
+
+
+def test_a_write_by_another_tool_is_loaded_in_the_background_while_the_held_version_is_shown(app):
+    import os
+
+    import polars as pl
+
+    from dashboard import data
+    from queries import refresh
+
+    app.run()
+    assert cards(app)["立案数"] == "2 件"
+    url = os.environ["OVERSIGHT_DB_URL"]
+    # Another tool writes a March case straight into the database: a new version, no snapshot.
+    c5 = fx.tables().cases.filter(pl.col("case_id") == "c1").with_columns(case_id=pl.lit("c5"))
+    with store.engine_for(url).begin() as conn:
+        store._bulk_insert(conn, "cases", c5)
+        newest = store._bump_version(conn)
+    app.run()
+    assert not app.exception
+    assert cards(app)["立案数"] == "2 件"
+    assert [i.value for i in app.info if "后台载入" in i.value] == [
+        "台账数据已更新，正在后台载入新数据，完成后本页自动刷新；当前显示的是更新前的数据。"]
+    assert data._refresher.wait(url, newest, 120) is refresh.State.DONE
+    assert store.has_snapshot(url, newest)
+    app.run()
+    assert cards(app)["立案数"] == "3 件"
+    assert [i.value for i in app.info if "后台载入" in i.value] == []

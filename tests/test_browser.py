@@ -36,15 +36,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser") / "fx.db"
-    url = f"sqlite:///{db}"
+def _fixture_db(folder: Path) -> str:
+    url = f"sqlite:///{folder / 'fx.db'}"
     store.replace_all(url, fx.tables(), FX_GEOJSON, dataset="ledger")
     accounts.create(store.engine_for(url), "alice", PASSWORD, role="staff", display_name="甲",
                     region_code=None)
     accounts.create(store.engine_for(url), "town", PASSWORD, role="staff", display_name="甲一镇干部",
                     region_code=fx.TOWN_A1)
+    return url
+
+
+def _serve(url: str):
+    """`streamlit run app.py` on `url`, on a free loopback port; yields its base address."""
     port = _free_port()
     env = {**os.environ, "OVERSIGHT_DB_URL": url}
     proc = subprocess.Popen(
@@ -66,6 +69,11 @@ def server(tmp_path_factory):
     yield base
     proc.terminate()
     proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    yield from _serve(_fixture_db(tmp_path_factory.mktemp("browser")))
 
 
 @pytest.fixture(scope="module")
@@ -153,4 +161,35 @@ def test_township_account_sees_only_its_area_on_map_and_tables(server, browser):
     expect(page.get_by_role("button", name="示例市")).to_be_disabled(timeout=30_000)
     expect(page.get_by_role("button", name="甲区")).to_be_disabled()
     assert outside == [] and errors == []
+    page.close()
+
+
+@pytest.fixture()
+def own_server(tmp_path):
+    """A server of its own, for a test that writes to the database."""
+    url = _fixture_db(tmp_path)
+    for base in _serve(url):
+        yield base, url
+
+
+def test_a_write_by_another_tool_shows_once_loaded_in_the_background(own_server, browser):
+    import polars as pl
+    from playwright.sync_api import expect
+
+    base, url = own_server
+    page, _, errors = _open(browser, f"{base}/?{MARCH}")
+    first_card = page.locator('[data-testid="stMetric"]').first
+    expect(first_card).to_contain_text("2 件")
+    c5 = fx.tables().cases.filter(pl.col("case_id") == "c1").with_columns(case_id=pl.lit("c5"))
+    with store.engine_for(url).begin() as conn:  # another tool: no snapshot of the new version
+        store._bulk_insert(conn, "cases", c5)
+        store._bump_version(conn)
+    page.locator("body").press("r")  # Streamlit's rerun shortcut, as any click would
+    notice = page.get_by_text("正在后台载入新数据")
+    expect(notice).to_be_visible(timeout=30_000)
+    expect(first_card).to_contain_text("2 件")
+    # The notice polls every 5 s and reruns the page once the new version is ready.
+    expect(first_card).to_contain_text("3 件", timeout=90_000)
+    expect(notice).to_have_count(0)
+    assert page.query_selector_all('[data-testid="stException"]') == [] and errors == []
     page.close()

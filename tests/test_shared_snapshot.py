@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -15,7 +16,7 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from queries import store
+from queries import refresh, store
 from queries.schema import META_TABLE, TABLE_NAMES, primary_key
 from tests import fixtures as fx
 
@@ -143,3 +144,37 @@ def test_a_store_made_before_store_ids_gets_one_at_start_and_its_snapshots_are_u
     monkeypatch.setattr(store, "load_tables", _fail)
     again = store.load_tables_cached(url, store.data_version(url))
     assert_frame_equal(again.cases, first.cases)
+
+
+def test_a_background_load_leaves_the_new_versions_snapshot(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())
+    shutil.rmtree(tmp_path / "s.db.snapshot")  # as after a write by another tool
+    version = store.data_version(url)
+    loader = refresh.Refresher()
+    assert loader.state(url, version) in (refresh.State.RUNNING, refresh.State.DONE)
+    assert loader.wait(url, version, 120) is refresh.State.DONE
+    monkeypatch.setattr(store, "load_tables", _fail)
+    _same_as_the_database(url, store.load_tables_cached(url, version))
+
+
+def test_a_background_load_that_cannot_leave_a_snapshot_is_reported_failed():
+    loader = refresh.Refresher()
+    loader.state("sqlite://", 1)  # in memory: nowhere to put a snapshot
+    assert loader.wait("sqlite://", 1, 120) is refresh.State.FAILED
+
+
+def test_a_write_while_the_ledgers_are_read_leaves_no_snapshot(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())
+    shutil.rmtree(tmp_path / "s.db.snapshot")
+    version, real = store.data_version(url), store.load_tables
+
+    def read_while_written(u):
+        with store.engine_for(u).begin() as conn:  # another tool commits half-way through the read
+            store._bump_version(conn)
+        return real(u)
+
+    monkeypatch.setattr(store, "load_tables", read_while_written)
+    store.load_tables_cached(url, version)
+    assert not store.has_snapshot(url, version)
