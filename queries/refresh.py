@@ -4,7 +4,7 @@ version it already holds.
 After a write that left no snapshot (another tool, another machine's process), loading the new
 version takes half a minute from PostgreSQL and minutes from SQLite at 1M cases; before this,
 every user of the process waited that long at their next click. Instead the app keeps serving
-the version it holds, says so, and switches once the snapshot is written (`store.load_tables_cached`
+the version it holds, says so, and switches once the snapshot is written (`store.ensure_snapshot`
 in the child, under the per-version lock, so one process of several reads the database).
 
 A child process rather than a thread: reading rows is Python work that would hold the
@@ -87,8 +87,7 @@ def main(argv: list[str]) -> int:
     if store.snapshot_dir(url) is None:
         print("未设置快照目录，无法在后台载入", file=sys.stderr)
         return 2
-    store.load_tables_cached(url, version)
-    return 0 if store.has_snapshot(url, version) else 1
+    return 0 if store.ensure_snapshot(url, version) else 1
 
 
 if __name__ == "__main__":

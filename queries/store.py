@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -244,12 +245,30 @@ def load_tables_cached(url: str, version: int) -> Tables:
         found = _read_snapshot(base / f"v{version}", ident)  # another process may have written it
         if found is not None:
             return found
-        tables = load_tables(url)
-        # Only if no write committed while the ledgers were read one after another: else
-        # they may mix two versions, which the cache drops at the next rerun but a snapshot
-        # would keep.
-        if data_version(url) == version:
-            _write_snapshot(base, version, _frames_writer(tables.as_dict()), ident)
+        return _read_database(url, version, base, ident)
+
+
+def ensure_snapshot(url: str, version: int) -> bool:
+    """Make sure `version` has a snapshot, reading the database only if no process has written
+    one yet; whether it has one now. For a background load: unlike `load_tables_cached`, a
+    process that finds the snapshot written by another does not read it."""
+    base, ident = snapshot_dir(url), store_id(url)
+    if base is None or ident is None:
+        return False
+    if not has_snapshot(url, version):
+        with _load_lock(base, version):
+            if not has_snapshot(url, version):
+                _read_database(url, version, base, ident)
+    return has_snapshot(url, version)
+
+
+def _read_database(url: str, version: int, base: Path, ident: str) -> Tables:
+    """The ledgers from the database, left as `version`'s snapshot only if no write committed
+    while they were read one after another: else they may mix two versions, which the cache
+    drops at the next rerun but a snapshot would keep."""
+    tables = load_tables(url)
+    if data_version(url) == version:
+        _write_snapshot(base, version, _frames_writer(tables.as_dict()), ident)
     return tables
 
 
@@ -317,7 +336,7 @@ def _write_snapshot(base: Path, version: int, write: Callable[[str, Path], None]
         tmp = None
         for old in base.iterdir():
             name = old.name
-            if name.startswith(".old-"):
+            if name.startswith(".old-") or (name.startswith(".tmp-") and _abandoned(old)):
                 shutil.rmtree(old, ignore_errors=True)
             elif name.startswith("v") and name[1:].isdigit() and int(name[1:]) < version:
                 shutil.rmtree(old, ignore_errors=True)
@@ -329,6 +348,15 @@ def _write_snapshot(base: Path, version: int, write: Callable[[str, Path], None]
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _abandoned(tmp: Path) -> bool:
+    """A temporary folder left by a writer that was stopped (a background load replaced by a
+    newer version's): untouched for an hour, far longer than any snapshot takes to write."""
+    try:
+        return time.time() - tmp.stat().st_mtime > 3600
+    except OSError:
+        return False
 
 
 def _frames_writer(frames: dict[str, pl.DataFrame]) -> Callable[[str, Path], None]:

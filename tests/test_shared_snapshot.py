@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from queries import refresh, store
@@ -178,3 +179,19 @@ def test_a_write_while_the_ledgers_are_read_leaves_no_snapshot(tmp_path, monkeyp
     monkeypatch.setattr(store, "load_tables", read_while_written)
     store.load_tables_cached(url, version)
     assert not store.has_snapshot(url, version)
+
+
+def test_a_background_load_finding_the_snapshot_written_reads_nothing(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())  # leaves the version's snapshot, as another process would
+    monkeypatch.setattr(store, "load_tables", _fail)
+    monkeypatch.setattr(store, "_read_snapshot", lambda *a: pytest.fail("read the snapshot to no purpose"))
+    assert store.ensure_snapshot(url, store.data_version(url))
+
+
+def test_a_background_load_without_a_snapshot_reads_the_database_and_leaves_one(tmp_path):
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())
+    shutil.rmtree(tmp_path / "s.db.snapshot")
+    assert store.ensure_snapshot(url, store.data_version(url))
+    assert store.has_snapshot(url, store.data_version(url))

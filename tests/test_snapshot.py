@@ -143,3 +143,19 @@ def test_a_write_in_between_stops_the_snapshot_being_carried(tmp_path, monkeypat
     assert _versions(tmp_path) == [f"v{before}"]
     monkeypatch.undo()
     _same_as_the_database(url, store.load_tables_cached(url, ours))
+
+
+def test_a_temporary_folder_abandoned_by_a_stopped_writer_is_removed_by_the_next_one(tmp_path):
+    import os
+    import time
+
+    url = _db(tmp_path)
+    base = tmp_path / "s.db.snapshot"
+    stale, fresh = base / ".tmp-stopped", base / ".tmp-writing"
+    for folder in (stale, fresh):
+        folder.mkdir()
+        (folder / "cases.parquet").write_bytes(b"half")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    store.upsert(url, {"cases": fx.tables().cases.head(1)})
+    assert sorted(p.name for p in base.iterdir() if p.name.startswith(".tmp-")) == [".tmp-writing"]
