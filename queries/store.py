@@ -167,10 +167,14 @@ def store_id(url: str) -> str | None:
         return None
 
 
+def select_all(table: str) -> str:
+    """The query reading every declared column of `table` (names from schema.py, not input)."""
+    return f"SELECT {', '.join(name for name, _, _ in COLUMNS[table])} FROM {table}"
+
+
 def read_table(url: str, table: str) -> pl.DataFrame:
     """One table with the declared schema (Arrow from PostgreSQL, sqlite3 from SQLite)."""
-    cols = ", ".join(name for name, _, _ in COLUMNS[table])
-    query = f"SELECT {cols} FROM {table}"  # table/column names come from schema.py, not input
+    query = select_all(table)
     if is_sqlite(url):
         return _read_sqlite(url, table, query)
     import adbc_driver_postgresql.dbapi as pg
@@ -187,9 +191,10 @@ SQLITE_READ_ROWS = 250_000
 def _read_sqlite(url: str, table: str, query: str) -> pl.DataFrame:
     """SQLite is read through Python's own sqlite3, the same library SQLAlchemy writes with.
 
-    Drivers that bundle their own SQLite (ADBC, connectorx) were faster, but two SQLite copies
+    Drivers that bundle their own SQLite (ADBC, connectorx) are faster, but two SQLite copies
     in one process do not share WAL locks: they read stale data after a write in the same
-    process, and SQLite warns such setups can corrupt the file."""
+    process, and SQLite warns such setups can corrupt the file. So connectorx reads whole
+    versions in a process of its own (`queries/sqlite_apart.py`), and this is the fallback."""
     import sqlite3
 
     raw_schema = {n: (pl.String if d == pl.Date else pl.Int64 if d == pl.Boolean else d)
@@ -245,6 +250,10 @@ def load_tables_cached(url: str, version: int) -> Tables:
         found = _read_snapshot(base / f"v{version}", ident)  # another process may have written it
         if found is not None:
             return found
+        if _snapshot_sqlite_apart(url, version):
+            found = _read_snapshot(base / f"v{version}", ident)
+            if found is not None:
+                return found
         return _read_database(url, version, base, ident)
 
 
@@ -257,9 +266,20 @@ def ensure_snapshot(url: str, version: int) -> bool:
         return False
     if not has_snapshot(url, version):
         with _load_lock(base, version):
-            if not has_snapshot(url, version):
+            if not has_snapshot(url, version) and not _snapshot_sqlite_apart(url, version):
                 _read_database(url, version, base, ident)
     return has_snapshot(url, version)
+
+
+def _snapshot_sqlite_apart(url: str, version: int) -> bool:
+    """A SQLite file's snapshot written by a reader process of its own (`queries/sqlite_apart.py`:
+    several times faster than sqlite3 here, and only safe in another process); False for
+    PostgreSQL, or when that reader failed and sqlite3 must read instead."""
+    if not is_sqlite(url) or _sqlite_path(url) == ":memory:":
+        return False
+    from queries import sqlite_apart
+
+    return sqlite_apart.snapshot(url, version)
 
 
 def _read_database(url: str, version: int, base: Path, ident: str) -> Tables:

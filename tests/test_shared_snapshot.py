@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from queries import refresh, store
+from queries import refresh, sqlite_apart, store
 from queries.schema import META_TABLE, TABLE_NAMES, primary_key
 from tests import fixtures as fx
 
@@ -65,12 +65,12 @@ def test_processes_sharing_a_folder_read_a_new_version_from_the_database_once(tm
     # Each process reads slowly (one second), so without the lock all three would be reading at once.
     code = (
         "import time\nfrom queries import store\n"
-        "real = store.load_tables\n"
-        "def counted(url):\n"
+        "real = store._snapshot_sqlite_apart\n"  # the first step of reading the database
+        "def counted(url, version):\n"
         f"    open({str(reads)!r}, 'a').write('read\\n')\n"
         "    time.sleep(1)\n"
-        "    return real(url)\n"
-        "store.load_tables = counted\n"
+        "    return real(url, version)\n"
+        "store._snapshot_sqlite_apart = counted\n"
         f"t = store.load_tables_cached({url!r}, store.data_version({url!r}))\n"
         "print(t.complaints.height, t.cases.height)\n")
     procs = [_python(code, {"OVERSIGHT_SNAPSHOT_DIR": str(shared)}) for _ in range(3)]
@@ -176,9 +176,41 @@ def test_a_write_while_the_ledgers_are_read_leaves_no_snapshot(tmp_path, monkeyp
             store._bump_version(conn)
         return real(u)
 
+    monkeypatch.setattr(store, "_snapshot_sqlite_apart", lambda *a: False)  # read with sqlite3
     monkeypatch.setattr(store, "load_tables", read_while_written)
     store.load_tables_cached(url, version)
     assert not store.has_snapshot(url, version)
+
+
+def test_the_separate_sqlite_reader_leaves_the_rows_sqlite3_reads(tmp_path):
+    folder = tmp_path / "台账 数据"  # a path that needs quoting in the reader's URI
+    folder.mkdir()
+    url = f"sqlite:///{folder}/s.db"
+    store.replace_all(url, fx.tables())
+    shutil.rmtree(folder / "s.db.snapshot")
+    assert sqlite_apart.snapshot(url, store.data_version(url))
+    got = store.load_tables_cached(url, store.data_version(url))
+    _same_as_the_database(url, got)  # read_table reads with sqlite3
+
+
+def test_the_separate_sqlite_reader_writes_nothing_for_a_version_the_store_has_left(tmp_path):
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())
+    shutil.rmtree(tmp_path / "s.db.snapshot")
+    old = store.data_version(url)
+    with store.engine_for(url).begin() as conn:
+        store._bump_version(conn)
+    assert not sqlite_apart.snapshot(url, old)
+    assert not (tmp_path / "s.db.snapshot" / f"v{old}").exists()
+
+
+def test_when_the_separate_sqlite_reader_fails_sqlite3_reads_instead(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())
+    shutil.rmtree(tmp_path / "s.db.snapshot")
+    monkeypatch.setattr(sqlite_apart, "ROOT", tmp_path)  # no queries package there: the child fails
+    assert not sqlite_apart.snapshot(url, store.data_version(url))
+    _same_as_the_database(url, store.load_tables_cached(url, store.data_version(url)))
 
 
 def test_a_background_load_finding_the_snapshot_written_reads_nothing(tmp_path, monkeypatch):
