@@ -50,10 +50,40 @@ def _meta(uri: str) -> dict[str, str]:
     return dict(zip(rows["key"].to_list(), rows["value"].to_list()))
 
 
+CHUNK_ROWS = 2_000_000
+
+
+def _read(uri: str, table: str) -> pl.DataFrame:
+    """One table in table order with the declared schema, read in rowid ranges of CHUNK_ROWS,
+    each split over every core (13M complaints: 11 s on 2 cores against 19 s in one piece) and
+    made compact (categories) before the next is read: at most one range of raw strings in
+    memory. In one piece if the table has no rowid to split on (WITHOUT ROWID)."""
+    from queries import store
+    from queries.schema import COLUMNS, conform
+
+    cols = ", ".join(name for name, _, _ in COLUMNS[table])  # names from schema.py, not input
+    try:
+        bounds = pl.read_database_uri(f"SELECT min(rowid) AS lo, max(rowid) AS hi FROM {table}", uri,
+                                      engine="connectorx").row(0)
+    except Exception:  # noqa: BLE001 - no rowid
+        return conform(table, pl.read_database_uri(store.select_all(table), uri, engine="connectorx"))
+    if bounds[0] is None:
+        return conform(table, pl.read_database_uri(store.select_all(table), uri, engine="connectorx"))
+    chunks = []
+    for lo in range(bounds[0], bounds[1] + 1, CHUNK_ROWS):
+        hi = min(lo + CHUNK_ROWS - 1, bounds[1])
+        part = pl.read_database_uri(
+            f"SELECT rowid AS _rowid, {cols} FROM {table} WHERE rowid BETWEEN {lo} AND {hi}", uri,
+            engine="connectorx", partition_on="_rowid", partition_num=min(os.cpu_count() or 1, 8),
+            partition_range=(lo, hi))
+        if not part["_rowid"].is_sorted():
+            part = part.sort("_rowid")
+        chunks.append(conform(table, part.drop("_rowid")))
+    return pl.concat(chunks, rechunk=False)
+
+
 def main(argv: list[str]) -> int:
     from queries import store
-    from queries.schema import TABLE_NAMES, conform
-
     url = os.environ.get(URL_ENV)
     if not url or not store.is_sqlite(url) or len(argv) != 1 or not argv[0].isdigit():
         print("用法：OVERSIGHT_SQLITE_URL=sqlite:///… python -m queries.sqlite_apart 数据版本", file=sys.stderr)
@@ -63,12 +93,15 @@ def main(argv: list[str]) -> int:
     before = _meta(uri)
     if base is None or before.get("data_version") != str(version) or not before.get("store_id"):
         return MOVED
-    frames = {t: conform(t, pl.read_database_uri(store.select_all(t), uri, engine="connectorx"))
-              for t in TABLE_NAMES}
-    # One connection per table: a write committed in between would mix two versions.
-    if _meta(uri).get("data_version") != str(version):
+    def write(table: str, path: Path) -> None:  # one table in memory at a time
+        store.sort_newest_first(table, _read(uri, table)).write_parquet(path)
+
+    def unchanged() -> bool:  # a connection per table and part: a write in between would mix versions
+        return _meta(uri).get("data_version") == str(version)
+
+    store._write_snapshot(base, version, write, before["store_id"], still_valid=unchanged)
+    if not unchanged():
         return MOVED
-    store._write_snapshot(base, version, store._frames_writer(frames), before["store_id"])
     written = base / f"v{version}" / store.STORE_FILE  # not store.has_snapshot: that opens sqlite3
     return 0 if written.is_file() and written.read_text() == before["store_id"] else 1
 

@@ -337,11 +337,13 @@ def _load_lock(base: Path, version: int) -> Iterator[None]:
         handle.close()  # releases the lock
 
 
-def _write_snapshot(base: Path, version: int, write: Callable[[str, Path], None], ident: str) -> None:
+def _write_snapshot(base: Path, version: int, write: Callable[[str, Path], None], ident: str,
+                    still_valid: Callable[[], bool] = lambda: True) -> None:
     """Snapshot `version` of store `ident`, `write(table, path)` writing each table's Parquet
-    file. Written to a temporary folder, then renamed, so a half-written one is never read; older
-    versions' snapshots (and their lock files) are removed. Failing costs only speed: the next
-    load reads the database, as without a snapshot."""
+    file. Written to a temporary folder, then renamed, so a half-written one is never read; not
+    kept if `still_valid()` says no once all is written (the store moved on while it was read).
+    Older versions' snapshots (and their lock files) are removed. Failing costs only speed: the
+    next load reads the database, as without a snapshot."""
     tmp: Path | None = None
     try:
         base.mkdir(parents=True, exist_ok=True)
@@ -349,6 +351,8 @@ def _write_snapshot(base: Path, version: int, write: Callable[[str, Path], None]
         for t in TABLE_NAMES:
             write(t, tmp / f"{t}.parquet")
         (tmp / STORE_FILE).write_text(ident)
+        if not still_valid():
+            return
         here = base / f"v{version}"
         if here.exists():  # an unreadable or another store's snapshot: moved aside in one step
             here.rename(base / f".old-{uuid.uuid4().hex}")

@@ -18,7 +18,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from queries import refresh, sqlite_apart, store
-from queries.schema import META_TABLE, TABLE_NAMES, primary_key
+from queries.schema import META_TABLE, SA_TABLES, TABLE_NAMES, primary_key
 from tests import fixtures as fx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,6 +191,22 @@ def test_the_separate_sqlite_reader_leaves_the_rows_sqlite3_reads(tmp_path):
     assert sqlite_apart.snapshot(url, store.data_version(url))
     got = store.load_tables_cached(url, store.data_version(url))
     _same_as_the_database(url, got)  # read_table reads with sqlite3
+
+
+def test_the_separate_sqlite_reader_reads_in_ranges_without_losing_or_reordering_rows(tmp_path):
+    url = f"sqlite:///{tmp_path}/s.db"
+    store.replace_all(url, fx.tables())
+    with store.engine_for(url).begin() as conn:  # a gap in the rowids, as deletions leave
+        conn.execute(SA_TABLES["complaints"].delete().where(SA_TABLES["complaints"].c.complaint_id == "q2"))
+        store._bump_version(conn)
+    version = store.data_version(url)
+    reader = _python("import sys\nfrom queries import sqlite_apart\nsqlite_apart.CHUNK_ROWS = 2\n"
+                     f"sys.exit(sqlite_apart.main([{str(version)!r}]))\n", {sqlite_apart.URL_ENV: url})
+    _, err = reader.communicate(timeout=120)
+    assert reader.returncode == 0, err
+    got = pl.read_parquet(tmp_path / "s.db.snapshot" / f"v{version}" / "complaints.parquet")
+    assert_frame_equal(got, store.sort_newest_first("complaints", store.read_table(url, "complaints")))
+    assert got.height == 4
 
 
 def test_the_separate_sqlite_reader_writes_nothing_for_a_version_the_store_has_left(tmp_path):
