@@ -12,9 +12,17 @@ def count(value: float | int | None, unit: str = "", lang: str = "zh") -> str:
 
 
 def money_wan(value: float | None, lang: str = "zh") -> str:
-    """万元 with two decimals; ≥ 1 亿 (10,000 万) switches to 亿元 so big sums stay readable."""
+    """万元 with two decimals; ≥ 1 亿 (10,000 万) switches to 亿元 so big sums stay readable.
+    English readers count in thousands, not 万: "¥4.60 bn", "¥12.35 m", "¥60,000" ("45.98 100m
+    yuan" did not fit a card, nor read as a sum)."""
     if value is None:
         return "—"
+    if lang != "zh":
+        yuan = value * 10_000
+        for limit, suffix in ((1e9, "bn"), (1e6, "m")):
+            if abs(yuan) >= limit:
+                return f"¥{yuan / limit:,.2f} {suffix}"
+        return f"¥{yuan:,.0f}"
     if abs(value) >= 10_000:
         return f"{value / 10_000:,.2f} {t('unit.yi', lang)}"
     return f"{value:,.2f} {t('unit.wan', lang)}"

@@ -69,7 +69,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "def.persons_disciplined": ("审结日期在期间内案件的党纪处分与政务处分人数之和",
                                 "Party and government sanctions in cases closed in the period"),
     "def.funds_recovered_wan": ("期间内审结案件的追缴金额 + 期间内完成整改的清缴挽回资金（万元）",
-                                "Recovered in cases closed plus rectifications completed in the period (10k yuan)"),
+                                "Recovered in cases closed plus rectifications completed in the period"),
     "def.complaints_received": ("受理日期在期间内的信访举报件数", "Complaints received in the period"),
     "def.closure_rate": ("期间内受理、截至日期前已办结的件数 ÷ 受理件数",
                          "Of complaints received in the period, share closed by the as-of date"),
