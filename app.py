@@ -11,6 +11,12 @@ from dashboard.ui import tr
 
 st.set_page_config(page_title="基层监督驾驶舱", page_icon="static/favicon.png", layout="wide")
 
+# The language switch comes first, so that everything below (spinners included) speaks the
+# language of a shared link; the title and demo badge are drawn above it once the store is open.
+with st.sidebar:
+    brand = st.container()
+    filterbar.language_switch()
+
 url = data.db_url()
 try:
     with st.spinner(tr("app.first_run")):
@@ -22,11 +28,10 @@ except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceb
     st.error(tr("app.db_error", error=str(exc).splitlines()[0]))
     st.stop()
 
-with st.sidebar:
+with brand:
     st.markdown(f"### {tr('app.title')}")
     if data.is_demo(url):
         st.badge(tr("app.demo_badge"), icon=":material/science:", color="orange")
-    filterbar.language_switch()
 
 
 

@@ -98,6 +98,12 @@ def test_english_switch_relabels_the_cards(app):
     assert not app.exception
 
 
+def test_a_shared_english_link_shows_the_sidebar_title_in_english_on_first_load(app):
+    app.query_params["lang"] = "English"
+    app.run()
+    assert [m.value for m in app.sidebar.markdown][:1] == ["### Grassroots Oversight Dashboard"]
+
+
 def test_empty_period_says_no_data(app):
     app.query_params["range"] = ["2020-01-01", "2020-01-31"]
     app.run()
