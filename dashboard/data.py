@@ -59,9 +59,10 @@ def ensure_ready(url: str) -> bool:
     return True
 
 
-# The newest data version this process has loaded, per database; and the background loads of
-# newer ones (queries/refresh.py).
+# Per database: the newest data version this process has loaded, the newest the database had at
+# the last rerun, and the background loads of newer ones (queries/refresh.py).
 _held: dict[str, int] = {}
+_newest: dict[str, int] = {}
 _refresher = refresh.Refresher()
 
 
@@ -71,7 +72,7 @@ def version(url: str) -> int:
     (the page says so, see `refreshing`) instead of every user waiting half a minute or more;
     the switch comes with the snapshot. A first load, a version with a snapshot (every write
     made through the app) or a failed background load are loaded here, as before."""
-    newest = store.data_version(url)
+    newest = _newest[url] = store.data_version(url)
     held = _held.get(url)
     if held is None or held >= newest or store.snapshot_dir(url) is None or store.has_snapshot(url, newest):
         return newest
@@ -81,8 +82,9 @@ def version(url: str) -> int:
 
 
 def refreshing(url: str, served: int) -> bool:
-    """Whether a newer version than `served` is being loaded in the background."""
-    return served < store.data_version(url)
+    """Whether a newer version than `served` (what `version` just returned) is being loaded in
+    the background: no second database query per rerun."""
+    return served < _newest.get(url, served)
 
 
 @st.cache_resource(show_spinner=False)

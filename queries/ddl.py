@@ -14,6 +14,7 @@ import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -39,14 +40,23 @@ def _acquire(engine: sa.Engine, stack: ExitStack) -> None:
         stack.callback(conn.execute, sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_LOCK_KEY})
         return
     path = _sqlite_file(engine) if engine.dialect.name == "sqlite" else None
-    if path is None:  # in-memory: one process by definition
-        return
+    if path is not None:  # in-memory: one process by definition
+        stack.enter_context(file_lock(path + ".lock"))
+
+
+@contextmanager
+def file_lock(path: str | Path) -> Iterator[None]:
+    """An exclusive lock on the file `path` (created if missing) among processes, released on
+    exit or when the process dies. None if the file cannot be opened (a read-only folder): then
+    each process goes ahead alone, which costs a duplicated effort at worst."""
     try:
-        handle = stack.enter_context(open(path + ".lock", "a+b"))
-    except OSError:  # a read-only folder: nothing here can change the schema anyway
+        handle = open(path, "a+b")  # noqa: SIM115 - closed below
+    except OSError:
+        yield
         return
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    stack.callback(fcntl.flock, handle, fcntl.LOCK_UN)
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @contextmanager

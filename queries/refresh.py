@@ -19,9 +19,12 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import threading
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import IO
 
 from queries import store
 
@@ -40,7 +43,7 @@ class Refresher:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._jobs: dict[tuple[str, int], subprocess.Popen] = {}
+        self._jobs: dict[tuple[str, int], _Job] = {}
 
     def state(self, url: str, version: int) -> State:
         """Start the child for `version` if none was started; RUNNING, DONE (snapshot written) or
@@ -49,23 +52,23 @@ class Refresher:
             job = self._jobs.get((url, version))
             if job is None:
                 try:
-                    job = subprocess.Popen(
-                        [sys.executable, "-m", "queries.refresh", str(version)], cwd=ROOT,
-                        env={**os.environ, URL_ENV: url}, stdin=subprocess.DEVNULL,
-                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                    job = _Job.start(url, version)
                 except OSError:
                     logging.getLogger(__name__).exception("background load could not start")
                     return State.FAILED
                 self._jobs[(url, version)] = job
-                # Older versions' children are of no use any more; a finished one is reaped.
+                # Older versions' children are of no use any more.
                 for key in [k for k in self._jobs if k[0] == url and k[1] < version]:
-                    self._jobs.pop(key).kill()
-            code = job.poll()
+                    self._jobs.pop(key).proc.kill()
+            code = job.proc.poll()
         if code is None:
             return State.RUNNING
         if code != 0:
-            err = job.stderr.read().decode(errors="replace") if job.stderr else ""
-            logging.getLogger(__name__).error("background load of version %s failed: %s", version, err[-2000:])
+            if not job.reported:
+                job.reported = True
+                job.log.seek(0)
+                logging.getLogger(__name__).error("background load of version %s failed: %s", version,
+                                                  job.log.read().decode(errors="replace")[-2000:])
             return State.FAILED
         return State.DONE
 
@@ -74,8 +77,25 @@ class Refresher:
         with self._lock:
             job = self._jobs.get((url, version))
         if job is not None:
-            job.wait(timeout)
+            job.proc.wait(timeout)
         return self.state(url, version)
+
+
+@dataclass
+class _Job:
+    proc: subprocess.Popen
+    log: IO[bytes]
+    reported: bool = False
+
+    @classmethod
+    def start(cls, url: str, version: int) -> _Job:
+        # Its messages go to a file, not a pipe nobody reads until it ends: a full pipe would
+        # stop the child.
+        log = tempfile.TemporaryFile()
+        proc = subprocess.Popen([sys.executable, "-m", "queries.refresh", str(version)], cwd=ROOT,
+                                env={**os.environ, URL_ENV: url}, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=log)
+        return cls(proc, log)
 
 
 def main(argv: list[str]) -> int:

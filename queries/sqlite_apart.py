@@ -102,8 +102,8 @@ def main(argv: list[str]) -> int:
     store._write_snapshot(base, version, write, before["store_id"], still_valid=unchanged)
     if not unchanged():
         return MOVED
-    written = base / f"v{version}" / store.STORE_FILE  # not store.has_snapshot: that opens sqlite3
-    return 0 if written.is_file() and written.read_text() == before["store_id"] else 1
+    # Not store.has_snapshot: that opens the file with sqlite3, beside connectorx's SQLite.
+    return 0 if store.is_snapshot_of(base / f"v{version}", before["store_id"]) else 1
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from queries.ddl import create_tables, schema_lock
+from queries.ddl import create_tables, file_lock, schema_lock
 from queries.schema import (
     BOUNDARY_TABLE, COLUMNS, META_TABLE, SA_TABLES, TABLE_NAMES, Tables, conform, polars_schema,
     MAIN_DATE, primary_key, sort_newest_first,
@@ -297,8 +297,13 @@ def has_snapshot(url: str, version: int) -> bool:
     base, ident = snapshot_dir(url), store_id(url)
     if base is None or ident is None:
         return False
+    return is_snapshot_of(base / f"v{version}", ident)
+
+
+def is_snapshot_of(here: Path, ident: str) -> bool:
+    """Whether folder `here` is a complete snapshot of store `ident` (the id file is written last)."""
     try:
-        return (base / f"v{version}" / STORE_FILE).read_text() == ident
+        return (here / STORE_FILE).read_text() == ident
     except OSError:
         return False
 
@@ -306,9 +311,9 @@ def has_snapshot(url: str, version: int) -> bool:
 def _read_snapshot(here: Path, ident: str) -> Tables | None:
     """The tables in snapshot folder `here` if it is complete and of store `ident`, else None
     (missing, half-removed by a newer version's writer, unreadable or another store's)."""
+    if not is_snapshot_of(here, ident):
+        return None
     try:
-        if (here / STORE_FILE).read_text() != ident:
-            return None
         return Tables(**{t: sort_newest_first(t, conform(t, pl.read_parquet(here / f"{t}.parquet")))
                          for t in TABLE_NAMES})
     except (OSError, pl.exceptions.PolarsError):
@@ -322,19 +327,12 @@ STORE_FILE = "store_id"
 def _load_lock(base: Path, version: int) -> Iterator[None]:
     """An exclusive lock on `base/.v{version}.lock` while one process loads that version from the
     database; without one (read-only folder) every process reads for itself, as before."""
-    import fcntl
-
     try:
         base.mkdir(parents=True, exist_ok=True)
-        handle = open(base / f".v{version}.lock", "a+b")  # noqa: SIM115 - closed below
     except OSError:
+        pass
+    with file_lock(base / f".v{version}.lock"):
         yield
-        return
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-    finally:
-        handle.close()  # releases the lock
 
 
 def _write_snapshot(base: Path, version: int, write: Callable[[str, Path], None], ident: str,
@@ -403,10 +401,7 @@ def _carry_snapshot(url: str, before: int, after: int, *, replaced: Tables | Non
         _write_snapshot(base, after, _frames_writer(replaced.as_dict()), ident)
         return
     prev = base / f"v{before}"
-    try:
-        if (prev / STORE_FILE).read_text() != ident:
-            return
-    except OSError:
+    if not is_snapshot_of(prev, ident):
         return
     rows = upserted or {}
 

@@ -100,17 +100,17 @@ def db_url(request, tmp_path):
     return url
 
 
+def _debian_program(path: str, package: str) -> str:
+    if not Path(path).exists():
+        _unavailable(f"{path} is not installed (apt-get install {package})")
+    return path
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = "/usr/bin/chromium"
-    if not Path(path).exists():
-        _unavailable("Debian's chromium is not installed (apt-get install chromium)")
-    return path
+    return _debian_program("/usr/bin/chromium", "chromium")
 
 
 @pytest.fixture(scope="session")
 def nginx_path() -> str:
-    path = "/usr/sbin/nginx"
-    if not Path(path).exists():
-        _unavailable("nginx is not installed (apt-get install nginx)")
-    return path
+    return _debian_program("/usr/sbin/nginx", "nginx")
