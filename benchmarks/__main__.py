@@ -25,7 +25,13 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
+try:
+    import duckdb  # a dev requirement: the benchmark compares against it
+except ModuleNotFoundError as exc:  # one line that says what to install, not a traceback
+    if __name__ != "__main__":
+        raise
+    sys.exit(f"缺少开发依赖 {exc.name}：先运行 ./scripts/setup.sh dev"
+             "（或 pip install -r requirements-dev.txt）")
 import pandas as pd
 import polars as pl
 
@@ -366,11 +372,13 @@ def _fmt(v) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("--scale", type=int, nargs="+", default=[100_000], help="number of cases (one or more)")
-    parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--out", default="benchmarks/results.json")
-    parser.add_argument("--pg", help="a PostgreSQL URL to also measure (its tables are REPLACED)")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description="基准测试：ours / pandas / DuckDB")
+    parser.add_argument("--scale", type=int, nargs="+", default=[100_000], metavar="N",
+                        help="案件数（可给多个，每个规模测一次；默认 100000）")
+    parser.add_argument("--runs", type=int, default=15, metavar="N", help="每项查询的计时次数（默认 15）")
+    parser.add_argument("--out", default="benchmarks/results.json", metavar="FILE.json",
+                        help="结果 JSON 文件（默认 benchmarks/results.json）")
+    parser.add_argument("--pg", metavar="URL", help="同时测量的 PostgreSQL 地址（其中的表会被替换）")
     args = parser.parse_args(argv)
     if any(s <= 0 for s in args.scale):
         print("--scale 应为正整数（案件数）", file=sys.stderr)

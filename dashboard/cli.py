@@ -1,17 +1,23 @@
-"""Command line: the stable interface scripts and scheduled jobs call (see DESIGN.md).
+"""Command line: the stable interface scripts and scheduled jobs call (docs/cli.md).
 
 The CLI is an operator's tool: whoever holds the database URL sees everything in it. Every
-failure is one clear line on stderr and a non-zero exit, never a traceback.
+failure is one clear line on stderr and a non-zero exit, never a traceback. Only `demo` creates a
+store: every other command opens an existing one through `_existing_store`, so a typo in `--db`
+is reported instead of silently creating an empty database.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
+from pathlib import Path
 from typing import NoReturn
 
 import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from queries import metrics, store
 from queries.filters import Filters, Scope
@@ -23,7 +29,14 @@ class CliError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, not usage + error
+    """argparse with a Chinese -h and errors raised as one line, not usage + error."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's own signature
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
+    def error(self, message: str) -> NoReturn:
         raise CliError(f"参数错误：{message}")
 
 
@@ -73,22 +86,128 @@ def _config():
         raise CliError(str(exc)) from None
 
 
-def _open(url: str) -> str:
-    """Fail with one line when the database is unreachable or holds no data."""
+_HINT = "先运行 python -m dashboard init 或 demo"
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own first line (SQLAlchemy's wrapper prefix dropped), or the class name."""
+    inner = getattr(exc, "orig", None) or exc
+    return (str(inner).strip().splitlines() or [type(inner).__name__])[0]
+
+
+def _shown(url: str) -> str:
+    """A URL as it may be printed: never with its password."""
     try:
-        if store.is_empty(url):
-            raise CliError(f"数据库中没有数据（请先运行 demo 或 import）：{url}")
-    except CliError:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
+
+
+def _store_url(url: str) -> sa.URL:
+    """The parsed `--db`, refused in one line unless it is a SQLite or PostgreSQL URL."""
+    try:
+        u = make_url(url)
+    except sa.exc.ArgumentError:
+        raise CliError(f"数据库地址无效：{url}（应为 sqlite:///路径 或 postgresql+psycopg://…）") from None
+    if u.get_backend_name() not in ("sqlite", "postgresql"):
+        raise CliError(f"不支持的数据库类型 {u.get_backend_name()}：{_shown(url)}"
+                       "（仅支持 SQLite 与 PostgreSQL）")
+    return u
+
+
+def _connect(url: str) -> None:
+    """Fail with one line when the server cannot be reached (wrong host, password, database)."""
+    try:
+        with store.engine_for(url).connect():
+            pass
+    except store.StoreError:
         raise
     except Exception as exc:  # noqa: BLE001 - driver errors vary; the first line says enough
-        raise CliError(f"无法打开数据库 {url}：{str(exc).splitlines()[0]}") from None
+        raise CliError(f"无法连接数据库 {_shown(url)}：{_first_line(exc)}") from None
+
+
+def _existing_store(url: str) -> str:
+    """The `--db` of every command that must not create a store (all but demo and init).
+
+    A SQLite file that does not exist is refused before anything touches it: opening it would
+    create the file and its directories. A PostgreSQL URL must connect (its database is created
+    by the operator, never by us)."""
+    u = _store_url(url)
+    if u.get_backend_name() == "sqlite":
+        path = u.database or ""
+        if path in ("", ":memory:"):
+            raise CliError(f"数据库不存在：{_shown(url)}（应为 SQLite 文件路径）；{_HINT}")
+        if Path(path).is_dir():
+            raise CliError(f"数据库路径是一个目录，不是 SQLite 文件：{path}")
+        if not Path(path).is_file():
+            raise CliError(f"数据库不存在：{path}；{_HINT}")
+    _connect(url)
     return url
+
+
+def _new_store(url: str) -> str:
+    """The `--db` of a command that may create the store (demo, init): a SQLite or PostgreSQL
+    URL, a SQLite path that is not a directory, a PostgreSQL server that answers."""
+    u = _store_url(url)
+    if u.get_backend_name() == "sqlite":
+        path = u.database or ""
+        if path in ("", ":memory:"):
+            raise CliError(f"请给出 SQLite 文件路径（内存数据库在命令结束时即消失）：{_shown(url)}")
+        if Path(path).is_dir():
+            raise CliError(f"数据库路径是一个目录，不是 SQLite 文件：{path}")
+        parent = Path(path).resolve().parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+            raise CliError(f"无法在此创建数据库（{parent} 不可写或不是目录）：{path}")
+    _connect(url)
+    return url
+
+
+def _open(url: str) -> str:
+    """An existing store that holds data: what every read command needs."""
+    _existing_store(url)
+    try:
+        empty = store.is_empty(url)
+    except Exception as exc:  # noqa: BLE001 - driver errors vary; the first line says enough
+        raise CliError(f"无法打开数据库 {_shown(url)}：{_first_line(exc)}") from None
+    if empty:
+        raise CliError(f"数据库中没有数据（请先运行 demo 或 import）：{_shown(url)}")
+    return url
+
+
+def _output_file(raw: str, suffix: str) -> Path:
+    """An output path checked before any work: the right suffix, an existing writable folder,
+    not a directory itself — so a long computation never ends in a failed write."""
+    out = Path(raw)
+    if out.suffix.lower() != suffix:
+        raise CliError(f"--out 应为 {suffix} 文件：{raw}")
+    if out.is_dir():
+        raise CliError(f"--out 是一个目录，应为文件：{raw}")
+    parent = out.parent
+    if not parent.is_dir():
+        raise CliError(f"输出目录不存在：{parent}")
+    if not os.access(parent, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise CliError(f"没有写入权限：{raw}")
+    return out
+
+
+def _write_atomically(out: Path, data: bytes) -> None:
+    """Write beside the target, then rename: never a half-written file under the real name."""
+    tmp = out.with_name(out.name + ".part")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"无法写入 {out}：{exc.strerror or exc}") from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from dashboard.demo import write_demo
     from dashboard.demo_accounts import print_passwords
 
+    _new_store(args.db)
     data, passwords = write_demo(args.db, scale=args.scale, seed=args.seed, end=args.end, progress=True)
     t = data.tables
     print(f"演示数据已写入 {args.db}：区划 {t.regions.height:,} · 案件 {t.cases.height:,} · "
@@ -140,8 +259,6 @@ def cmd_warnings(args: argparse.Namespace) -> int:
 
 
 def cmd_import_geo(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from queries import geo
 
     url = _open(args.db)
@@ -150,8 +267,12 @@ def cmd_import_geo(args: argparse.Namespace) -> int:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CliError(f"文件不存在：{path}") from None
+    except IsADirectoryError:
+        raise CliError(f"应为文件，而不是目录：{path}") from None
     except UnicodeDecodeError:
         raise CliError(f"文件不是 UTF-8 编码的 GeoJSON：{path}") from None
+    except OSError as exc:
+        raise CliError(f"无法读取 {path}：{exc.strerror or exc}") from None
     check = geo.check_geojson(text, store.load_tables(url).regions)
     for note in check.notes:
         print(f"已修复：{note}", file=sys.stderr)
@@ -167,8 +288,6 @@ def cmd_import_geo(args: argparse.Namespace) -> int:
 
 def _import_stream(url: str, path: str, who: str) -> int:
     """A large CSV: checked and written in batches, so memory stays bounded by the batch."""
-    from pathlib import Path
-
     from tqdm import tqdm
 
     from queries import audit, ingest
@@ -192,11 +311,11 @@ def _import_stream(url: str, path: str, who: str) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """Check every file whole, then write all of it in one transaction, or nothing."""
     import getpass
-    from pathlib import Path
 
     from queries import audit, ingest
 
-    store.init_schema(args.db)
+    _existing_store(args.db)
+    store.init_schema(args.db)  # an existing but new store (init) gets its tables
     for p in args.files:
         if not Path(p).is_file():
             raise CliError(f"文件不存在：{p}")
@@ -226,8 +345,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_briefing(args: argparse.Namespace) -> int:
     """The meeting deck for a scheduled job: the same slides as the 汇报 page."""
-    from pathlib import Path
-
     from dashboard import briefing
     from queries.regions import name_of, root_code
 
@@ -237,64 +354,97 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     end = args.to or as_of
     if start > end:
         raise CliError(f"--from {start} 晚于 --to {end}")
-    if not args.out.lower().endswith(".pptx"):
-        raise CliError(f"--out 应为 .pptx 文件：{args.out}")
+    out = _output_file(args.out, ".pptx")
     region = _region(url, args.region)
     tables = _tables(url)
     name = name_of(tables.regions, region or root_code(tables.regions))
     deck = briefing.slides(tables, Filters(start, end, region=region), Scope(), as_of, _config(), name)
-    out = Path(args.out)
-    tmp = out.with_suffix(".pptx.part")
-    tmp.write_bytes(briefing.to_pptx(deck, "命令行"))
-    tmp.replace(out)  # never a half-written deck under the real name
+    _write_atomically(out, briefing.to_pptx(deck, "命令行"))
     print(f"已生成 {out}（{len(deck.slides)} 页）")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m dashboard", description="基层监督驾驶舱 命令行")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+DB_HELP = ("数据库地址（SQLAlchemy URL，如 sqlite:///data/oversight.db 或 postgresql+psycopg://用户@主机/库名）；"
+           "默认取环境变量 OVERSIGHT_DB_URL，否则 sqlite:///data/oversight.db")
 
-    demo = sub.add_parser("demo", help="生成示例市演示数据（覆盖库中全部数据）")
-    demo.add_argument("--db", default=store.resolve_url(), help="SQLAlchemy 数据库地址")
-    demo.add_argument("--scale", type=_scale, default=1.0, help="数据量倍数")
-    demo.add_argument("--seed", type=int, default=7, help="随机种子")
-    demo.add_argument("--end", type=_date, default=None, help="数据截止日期（默认今天）")
+
+def add_db(parser: argparse.ArgumentParser, creates: bool = False) -> None:
+    """`--db`, the same on every command. The default is not shown: it may hold a password."""
+    parser.add_argument("--db", default=store.resolve_url(), metavar="URL",
+                        help=DB_HELP + ("；不存在时创建" if creates else "；必须已存在（不会新建）"))
+
+
+def add_as_of(parser: argparse.ArgumentParser, required: bool) -> None:
+    """`--as-of`: the "today" of overdue figures and warnings."""
+    parser.add_argument("--as-of", dest="as_of", type=_date, required=required, default=None,
+                        metavar="YYYY-MM-DD",
+                        help="截至日期：逾期与预警按这一天计算" + ("（必填）" if required else "（默认今天）"))
+
+
+def add_period(parser: argparse.ArgumentParser) -> None:
+    """`--from` / `--to`: the statistical period, inclusive; both default from `--as-of`."""
+    parser.add_argument("--from", dest="from_", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help="统计期间起始日（含；默认截至日期所在年的 1 月 1 日）")
+    parser.add_argument("--to", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help="统计期间结束日（含；默认截至日期）")
+
+
+def add_region(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", default=None, metavar="CODE",
+                        help="只看这一区划及其下级：区划代码（6、9 或 12 位）；默认全市")
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="输出 JSON（供脚本读取），而不是表格文本")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and option, each with a Chinese help text and a readable metavar
+    (tests/test_cli.py checks both; docs/cli.md lists them, tests/test_docs.py checks that)."""
+    parser = _Parser(prog="python -m dashboard", description="基层监督驾驶舱 命令行")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="命令")
+
+    demo = sub.add_parser("demo", help="生成示例市演示数据（覆盖库中全部数据），并打印演示账户的一次性密码")
+    add_db(demo, creates=True)
+    demo.add_argument("--scale", type=_scale, default=1.0, metavar="N",
+                      help="数据量倍数（1 = 三年约 4,500 件案件、60,000 件信访；默认 1）")
+    demo.add_argument("--seed", type=int, default=7, metavar="S", help="随机种子：相同种子生成相同数据（默认 7）")
+    demo.add_argument("--end", type=_date, default=None, metavar="YYYY-MM-DD", help="数据截止日期（默认今天）")
     demo.set_defaults(func=cmd_demo)
 
     summary = sub.add_parser("summary", help="统计期间的核心指标")
-    summary.add_argument("--db", default=store.resolve_url())
-    summary.add_argument("--from", dest="from_", type=_date, default=None)
-    summary.add_argument("--to", type=_date, default=None)
-    summary.add_argument("--region", default=None, help="区划代码（6、9 或 12 位）")
-    summary.add_argument("--as-of", dest="as_of", type=_date, default=None)
-    summary.add_argument("--json", action="store_true")
+    add_db(summary)
+    add_period(summary)
+    add_region(summary)
+    add_as_of(summary, required=False)
+    add_json(summary)
     summary.set_defaults(func=cmd_summary)
 
     warn = sub.add_parser("warnings", help="截至某日的预警清单")
-    warn.add_argument("--db", default=store.resolve_url())
-    warn.add_argument("--as-of", dest="as_of", type=_date, required=True)
-    warn.add_argument("--region", default=None, help="区划代码（6、9 或 12 位）")
-    warn.add_argument("--json", action="store_true")
+    add_db(warn)
+    add_as_of(warn, required=True)
+    add_region(warn)
+    add_json(warn)
     warn.set_defaults(func=cmd_warnings)
 
     geo_cmd = sub.add_parser("import-geo", help="导入区划边界（GeoJSON，要素属性 code 为12位区划代码）")
-    geo_cmd.add_argument("file")
-    geo_cmd.add_argument("--db", default=store.resolve_url())
+    geo_cmd.add_argument("file", metavar="FILE.geojson", help="边界文件（UTF-8 GeoJSON FeatureCollection）")
+    add_db(geo_cmd)
     geo_cmd.set_defaults(func=cmd_import_geo)
 
     imp = sub.add_parser("import", help="导入台账（.xlsx / .csv；先整体校验，有问题则不写入）")
-    imp.add_argument("files", nargs="+")
-    imp.add_argument("--db", default=store.resolve_url())
+    imp.add_argument("files", nargs="+", metavar="FILE",
+                     help="台账文件（.xlsx 或 .csv，可给多个；一并校验，一个事务写入）")
+    add_db(imp)
     imp.set_defaults(func=cmd_import)
 
     brief = sub.add_parser("briefing", help="生成汇报用 PowerPoint（可编辑的原生图表与表格）")
-    brief.add_argument("--db", default=store.resolve_url())
-    brief.add_argument("--as-of", dest="as_of", type=_date, required=True)
-    brief.add_argument("--from", dest="from_", type=_date, default=None)
-    brief.add_argument("--to", type=_date, default=None)
-    brief.add_argument("--region", default=None)
-    brief.add_argument("--out", required=True)
+    add_db(brief)
+    add_as_of(brief, required=True)
+    add_period(brief)
+    add_region(brief)
+    brief.add_argument("--out", required=True, metavar="FILE.pptx",
+                       help="输出文件（.pptx；所在目录须已存在，同名文件被替换）")
     brief.set_defaults(func=cmd_briefing)
     return parser
 
@@ -315,3 +465,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
+    except OSError as exc:  # a file or folder the command needed: its name and why
+        where = f"{exc.filename}：" if exc.filename else ""
+        print(f"文件操作失败：{where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last net: one line with the class, never a traceback
+        print(f"意外错误（{type(exc).__name__}）：{_first_line(exc)}", file=sys.stderr)
+        return 1

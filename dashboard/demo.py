@@ -9,10 +9,8 @@ complaints, and a field whose cases jump in one quarter. Everything is vectorise
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -424,14 +422,11 @@ def _rectifications(rng, regions, names, cal, scale, end, cases, planted, bar):
     return df, updates
 
 
-REPO = Path(__file__).resolve().parents[1]
-GEOJSON_PATH = REPO / "data" / "generated" / "boundaries.geojson"
-
-
 def write_demo(url: str, scale: float = 1.0, seed: int = 7, end: date | None = None,
                progress: bool = False) -> tuple[DemoData, dict[str, tuple[str, str]]]:
-    """Generate and replace the store's contents in one transaction, save the GeoJSON, and
-    create the demo accounts; returns the data and the accounts' one-time passwords."""
+    """Generate and replace the store's contents in one transaction (boundaries included: the
+    app reads them from the store) and create the demo accounts; returns the data and the
+    accounts' one-time passwords. Nothing is written outside the store."""
     from tqdm import tqdm
 
     from dashboard.demo_accounts import create_demo_accounts
@@ -440,7 +435,5 @@ def write_demo(url: str, scale: float = 1.0, seed: int = 7, end: date | None = N
     rows = sum(getattr(data.tables, t).height for t in store.TABLE_NAMES)
     with tqdm(total=rows, desc="写入数据库", disable=not progress, unit="行", unit_scale=True) as bar:
         store.replace_all(url, data.tables, data.boundaries, dataset="demo", progress=bar.update)
-    GEOJSON_PATH.parent.mkdir(parents=True, exist_ok=True)
-    GEOJSON_PATH.write_text(json.dumps(data.boundaries, ensure_ascii=False), encoding="utf-8")
     passwords = create_demo_accounts(url, data.tables.regions, data.planted.slow_township)
     return data, passwords
