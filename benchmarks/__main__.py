@@ -371,7 +371,8 @@ def _fmt(v) -> str:
     return "—" if v is None else f"{v:,.1f}"
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The harness's options (docs/cli.md lists them; tests/test_docs.py checks that)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description="基准测试：ours / pandas / DuckDB")
     parser.add_argument("--scale", type=int, nargs="+", default=[100_000], metavar="N",
                         help="案件数（可给多个，每个规模测一次；默认 100000）")
@@ -379,7 +380,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="benchmarks/results.json", metavar="FILE.json",
                         help="结果 JSON 文件（默认 benchmarks/results.json）")
     parser.add_argument("--pg", metavar="URL", help="同时测量的 PostgreSQL 地址（其中的表会被替换）")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if any(s <= 0 for s in args.scale):
         print("--scale 应为正整数（案件数）", file=sys.stderr)
         return 2

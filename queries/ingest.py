@@ -1,4 +1,4 @@
-"""Reading the ledgers staff keep (LEDGERS.md) into the schema, checking the whole file first.
+"""Reading the ledgers staff keep (docs/ledgers.md) into the schema, checking the whole file first.
 
 Every sheet becomes an all-text frame with its Excel row numbers; the header row is found below
 any title rows; columns are matched by their (normalised) Chinese headers; values are parsed in

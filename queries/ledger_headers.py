@@ -1,4 +1,4 @@
-"""The ledger headers of LEDGERS.md: the canonical Chinese header of every column (first in each
+"""The ledger headers of docs/ledgers.md: the canonical Chinese header of every column (first in each
 list, used by exports so that an exported file imports back unchanged) and the variants staff
 write. One table for import, export and templates."""
 from __future__ import annotations
@@ -51,7 +51,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "progress_updates": ("item_id", "reported_on", "progress_pct"),
 }
 
-# Sheet or file name → table, checked in this order (LEDGERS.md).
+# Sheet or file name → table, checked in this order (docs/ledgers.md).
 TABLE_HINTS = (("代码变更", "code_changes"), ("区划", "regions"), ("进度", "progress_updates"),
                ("整改", "rectifications"), ("案件", "cases"), ("信访", "complaints"), ("举报", "complaints"),
                ("线索", "complaints"))

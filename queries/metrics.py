@@ -1,4 +1,4 @@
-"""Every metric of DESIGN.md, defined once, and computed for a period, per child region or per month.
+"""Every metric of docs/metrics.md, defined once, and computed for a period, per child region or per month.
 
 A metric is a sum (or a ratio of sums) of "parts"; a part is one table, the event date that places
 a record in a period, and the value each record contributes. The same part definitions serve the
@@ -163,7 +163,7 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
     Metric("rules_established", ("rules_established",)),
 ]}
 
-# The keys of `summary --json`, in DESIGN.md's order.
+# The keys of `summary --json`, in the order of docs/cli.md.
 SUMMARY_KEYS = (
     "cases_filed", "persons_disciplined", "org_handling", "transferred_judicial", "accountability",
     "exposed", "funds_recovered_wan", "complaints_received", "complaints_closed", "closure_rate",
@@ -463,7 +463,7 @@ def compute(tables: "Tables | Source", filters: Filters, scope: Scope, as_of: da
 
 
 def summary(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> dict:
-    """The `summary --json` contract: DESIGN.md's keys, money rounded to 2 decimals."""
+    """The `summary --json` contract (docs/cli.md): its keys, money rounded to 2 decimals."""
     values = compute(tables, filters, scope, as_of, SUMMARY_KEYS)
     values["funds_recovered_wan"] = round(float(values["funds_recovered_wan"]), 2)
     return {k: values[k] for k in SUMMARY_KEYS}

@@ -1,4 +1,4 @@
-"""The data model of DESIGN.md, declared once.
+"""The data model (docs/data-model.md), declared once.
 
 Both the SQL tables (SQLAlchemy) and the polars frames are generated from the column lists here,
 so storage, loading, demo data and tests can never disagree about a column's name or type.

@@ -1,4 +1,4 @@
-"""Slow-progress warnings (预警): rules R1–R4, C1–C3, K1–K2 and P1 of DESIGN.md.
+"""Slow-progress warnings (预警): rules R1–R4, C1–C3, K1–K2 and P1 (docs/warnings.md).
 
 Each rule is a small function over the tables and `as_of` returning rows of one schema, so the
 warnings page, the 推进缓慢 board, the overview, the CLI and the 督办 export read the same rows.

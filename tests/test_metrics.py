@@ -1,4 +1,4 @@
-"""Every metric of DESIGN.md on the hand-built fixture, with hand-computed expectations."""
+"""Every metric of docs/metrics.md on the hand-built fixture, with hand-computed expectations."""
 from __future__ import annotations
 
 from datetime import date, timedelta
