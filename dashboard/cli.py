@@ -391,7 +391,7 @@ def add_period(parser: argparse.ArgumentParser) -> None:
 
 def add_region(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", default=None, metavar="CODE",
-                        help="只看这一区划及其下级：区划代码（6、9 或 12 位）；默认全市")
+                        help="只看这一区划及其下级：区划代码（4、6、9 或 12 位，不足 12 位右补 0）；默认全市")
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:
