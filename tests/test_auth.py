@@ -44,13 +44,13 @@ def test_unknown_user_and_wrong_password_get_the_same_message(engine):
     assert accounts.authenticate(engine, "alice", "wrong").reason == accounts.authenticate(engine, "bob", "x").reason
 
 
-def test_five_failures_lock_the_account_and_say_for_how_long(engine):
+def test_five_failures_lock_the_account_for_fifteen_minutes(engine):
     accounts.create(engine, "alice", PASSWORD, role="staff", display_name="甲", region_code=None)
     t0 = accounts.now_utc()
     for i in range(accounts.MAX_FAILURES):
         accounts.authenticate(engine, "alice", "wrong", now=t0 + timedelta(seconds=i))
     locked = accounts.authenticate(engine, "alice", PASSWORD, now=t0 + timedelta(minutes=1))
-    assert locked.account is None and 0 < locked.locked_seconds <= 15 * 60
+    assert locked.account is None and locked.reason == accounts.REFUSED
     later = accounts.authenticate(engine, "alice", PASSWORD, now=t0 + timedelta(minutes=16))
     assert later.account is not None
 
@@ -90,7 +90,7 @@ def test_generated_passwords_satisfy_the_rules():
 def test_roles_separate_duties():
     admin, auditor = accounts.PERMISSIONS["sysadmin"], accounts.PERMISSIONS["auditor"]
     assert "read_audit" not in admin and "browse" not in admin
-    assert auditor == {"read_audit"}
+    assert auditor == {"read_audit", "reset_auditor"}
     assert "export" not in accounts.PERMISSIONS["leader"]
 
 
@@ -139,7 +139,8 @@ def test_wrong_password_shows_an_error_and_is_audited_once(app_url):
     at.text_input(key="signin_user").set_value("alice")
     at.text_input(key="signin_password").set_value("nope")
     at.button[0].click().run()
-    assert [e.value for e in at.error] == ["用户名或密码错误"] and len(at.metric) == 0
+    assert [e.value for e in at.error] == ["用户名或密码错误，或账户已锁定、停用（连续失败 5 次将锁定 15 分钟）"]
+    assert len(at.metric) == 0
     rows = audit.read(store.engine_for(app_url))
     assert rows.select("event", "outcome").rows() == [("signin", "failure")]
 
@@ -151,9 +152,16 @@ def test_sign_out_returns_to_the_form(app_url):
     assert audit.read(store.engine_for(app_url))["event"].to_list() == ["signout"]
 
 
+def _age_sessions(url: str, seconds: float) -> None:
+    """Make every session look last used `seconds` ago (instead of waiting)."""
+    with store.engine_for(url).begin() as conn:
+        conn.execute(accounts.WEB_SESSIONS.update().values(
+            last_seen_at=accounts.now_utc() - timedelta(seconds=seconds)))
+
+
 def test_idle_session_expires(app_url):
     at = signed_in("staff")
-    at.session_state["last_seen"] = time.time() - 31 * 60
+    _age_sessions(app_url, 31 * 60)
     at.run()
     assert len(at.metric) == 0
     assert any("超时" in w.value for w in at.warning)
@@ -201,17 +209,19 @@ def test_demo_autologin_applies_only_to_demo_data_and_demo_accounts(tmp_path, mo
     assert len(at.metric) == 0
 
 
-def test_sysadmin_creates_an_account_and_it_is_audited_once(app_url):
+def test_sysadmin_creates_an_account_with_a_one_time_password_and_it_is_audited_once(app_url):
     at = signed_in("sysadmin").run()
+    assert "acct_new_password" not in [t.key for t in at.text_input]  # no password of its choosing
     at.text_input(key="acct_new_user").set_value("bob")
     at.text_input(key="acct_new_name").set_value("乙")
     at.selectbox(key="acct_new_role").set_value("leader")
     at.selectbox(key="acct_new_region").set_value(fx.TOWN_A1)
-    at.text_input(key="acct_new_password").set_value(PASSWORD)
     next(b for b in at.button if b.label == "创建").click().run()
     assert not at.error, [e.value for e in at.error]
-    bob = accounts.get(store.engine_for(app_url), "bob")
-    assert (bob.role, bob.region_code) == ("leader", fx.TOWN_A1)
+    one_time = at.success[0].value.rsplit("：", 1)[1]
+    signin = accounts.authenticate(store.engine_for(app_url), "bob", one_time)
+    assert (signin.account.role, signin.account.region_code, signin.account.must_change) == \
+        ("leader", fx.TOWN_A1, True)
     rows = audit.read(store.engine_for(app_url)).filter(pl.col("event") == "account")
     assert rows.height == 1 and rows["target"].item() == "bob"
 
