@@ -223,7 +223,16 @@ def generate_password() -> str:
 # --- storage --------------------------------------------------------------------------------
 
 def ensure(engine: sa.Engine) -> None:
-    """Create the account tables, and add the columns newer releases need to an older one."""
+    """Create the account tables, and add the columns newer releases need to an older one.
+
+    Looked at first with one connection and no lock: the schema lock holds a connection of its
+    own, so taking it on every sign-in would let parallel sign-ins exhaust the pool."""
+    with engine.connect() as conn:
+        insp = sa.inspect(conn)
+        if insp.has_table("accounts") and insp.has_table("web_sessions"):
+            have = {c["name"] for c in insp.get_columns("accounts")}
+            if all(name in have for name in _ADDED_COLUMNS):
+                return
     create_tables(engine, [ACCOUNTS, WEB_SESSIONS])
     have = {c["name"] for c in sa.inspect(engine).get_columns("accounts")}
     missing = [name for name in _ADDED_COLUMNS if name not in have]
