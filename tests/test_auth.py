@@ -169,6 +169,15 @@ def test_idle_session_expires(app_url):
     assert any("超时" in w.value for w in at.warning)
 
 
+def test_an_idle_session_ends_with_one_audit_row(app_url):
+    at = signed_in("staff")
+    _age_sessions(app_url, 31 * 60)
+    at.run()
+    at.run()
+    rows = audit.read(store.engine_for(app_url)).select("event", "account", "detail").rows()
+    assert rows == [("signout", "tester", '{"reason": "idle"}')]
+
+
 def test_township_account_sees_only_its_township(app_url):
     at = signed_in("leader", region=fx.TOWN_A1, params={
         "period": "自定义", "range": ["2024-03-01", "2024-03-31"], "as_of": "2024-03-31"}).run()
@@ -596,3 +605,17 @@ def test_an_auditor_resets_another_auditors_password(app_url):
     at.button(key="auditor_reset").click().run()
     one_time = at.success[0].value.rsplit("：", 1)[1]
     assert accounts.authenticate(engine, "aud", one_time).account.must_change
+
+
+def test_an_accounts_table_of_an_earlier_release_gets_the_new_columns(engine):
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "CREATE TABLE accounts (username VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, "
+            "role VARCHAR NOT NULL, region_code VARCHAR, password_hash VARCHAR NOT NULL, totp_secret VARCHAR, "
+            "disabled BOOLEAN NOT NULL, demo BOOLEAN NOT NULL, failed_count INTEGER NOT NULL, "
+            "locked_until TIMESTAMP, password_changed_at TIMESTAMP)"))
+        conn.execute(sa.text(
+            "INSERT INTO accounts VALUES ('old', '旧', 'staff', NULL, :h, NULL, FALSE, FALSE, 0, NULL, NULL)"),
+            {"h": accounts._HASHER.hash(PASSWORD)})
+    signin = accounts.authenticate(engine, "old", PASSWORD)
+    assert (signin.account.must_change, signin.account.epoch) == (False, 0)

@@ -4,11 +4,13 @@ everywhere on idle expiry, sign-out in another tab and a disabled account.
 Idle expiry is reached by ageing the session's row in the database rather than by waiting."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import polars as pl
 import pytest
 
-from queries import accounts, store
+from queries import accounts, audit, store
 from tests.test_browser import FLAGS, MARCH, PASSWORD, _fixture_db, _serve
 
 pytestmark = pytest.mark.browser
@@ -78,14 +80,17 @@ def _age(url: str, user: str, seconds: float) -> None:
                      .values(last_seen_at=accounts.now_utc() - timedelta(seconds=seconds)))
 
 
-def test_a_reload_stays_signed_in(site, context):
-    base, _ = site
+def test_a_reload_stays_signed_in_and_the_resumed_session_is_audited(site, context):
+    base, url = site
     page = context.new_page()
     _sign_in(page, base, "reload")
     page.reload(wait_until="load")
     page.wait_for_selector(f"{CARDS}, {FORM}", timeout=60_000)
     _settled(page)
     assert _signed_in(page)
+    methods = [json.loads(d)["method"] for d in audit.read(store.engine_for(url)).filter(
+        (pl.col("account") == "reload") & (pl.col("event") == "signin"))["detail"]]
+    assert methods == ["session-resume", "password"]  # newest first
 
 
 def test_the_session_cookie_is_strict_site_wide_and_short_lived(site, context):
