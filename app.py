@@ -92,7 +92,8 @@ with st.sidebar:
     st.caption(tr("auth.signed_in_as", name=account.display_name, role=tr(f"role.{account.role}")))
     if st.session_state.pop("pw_changed", False):
         st.success(tr("auth.pw_changed"))
-    with st.expander(tr("auth.my_account"), icon=":material/person:"):
+    with st.expander(tr("auth.my_account"), icon=":material/person:",
+                     expanded=st.session_state.get("offer_totp", False)):
         auth.password_form(url, account, first=False)
         auth.totp_enrolment(url, account)
     if st.button(tr("auth.signout"), key="signout", icon=":material/logout:"):

@@ -320,16 +320,18 @@ def password_form(url: str, account: Account, *, first: bool) -> None:
     if fresh is not None:
         _start(url, fresh, "password-change")
     st.session_state["pw_changed"] = True
+    if first:  # a first sign-in: offer the second factor next
+        st.session_state["offer_totp"] = not account.totp_enabled
     st.rerun()
 
 
 def totp_enrolment(url: str, account: Account) -> None:
-    """Offer a second factor to an account without one: a new secret is shown (as a
-    provisioning URI for an authenticator app) and stored only once a current code proves the
-    app has it."""
+    """Offer a second factor to an account without one (opened by itself right after a first
+    sign-in): a new secret is shown (as a provisioning URI for an authenticator app) and stored
+    only once a current code proves the app has it."""
     if account.totp_enabled:
         return
-    with st.expander(tr("auth.totp_enrol"), expanded=False):
+    with st.expander(tr("auth.totp_enrol"), expanded=st.session_state.get("offer_totp", False)):
         secret = st.session_state.get("totp_pending_secret")
         if secret is None:  # the secret is made and shown only when asked for
             if not st.button(tr("auth.totp_start"), key="totp_enrol_start"):
@@ -347,6 +349,7 @@ def totp_enrolment(url: str, account: Account) -> None:
                 st.error(str(exc))
                 return
             st.session_state.pop("totp_pending_secret", None)
+            st.session_state.pop("offer_totp", None)
             audit.record(engine, event="account", account=account.username, target=account.username,
                          outcome="success", source=_source(), detail={"action": "totp_on"})
             st.success(tr("auth.totp_done"))

@@ -619,3 +619,22 @@ def test_an_accounts_table_of_an_earlier_release_gets_the_new_columns(engine):
             {"h": accounts._HASHER.hash(PASSWORD)})
     signin = accounts.authenticate(engine, "old", PASSWORD)
     assert (signin.account.must_change, signin.account.epoch) == (False, 0)
+
+
+def test_a_first_sign_in_offers_totp_enrolment_confirmed_by_a_code(app_url):
+    engine = store.engine_for(app_url)
+    one_time = accounts.create_with_one_time_password(engine, "root1", "sysadmin", None, "管理员")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="signin_user").set_value("root1")
+    at.text_input(key="signin_password").set_value(one_time)
+    at.button[0].click().run()
+    at.text_input(key="pw_current").set_value(one_time)
+    at.text_input(key="pw_new").set_value("Kq7!vLm2Rz9w")
+    at.text_input(key="pw_again").set_value("Kq7!vLm2Rz9w")
+    next(b for b in at.button if b.label == "确认修改").click().run()
+    at.button(key="totp_enrol_start").click().run()
+    secret = at.session_state["totp_pending_secret"]
+    assert secret in at.code[0].value
+    at.text_input(key="totp_enrol_code").set_value(pyotp.TOTP(secret).now())
+    at.button(key="totp_enrol_confirm").click().run()
+    assert accounts.get(engine, "root1").totp_enabled
