@@ -118,13 +118,12 @@ class Account:
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in attempt: an account, or a reason and (when locked) time left."""
+    """The outcome of a sign-in attempt: an account, or a reason (the same for every refusal,
+    except a right password still missing its TOTP code)."""
 
     account: Account | None
     reason: str | None = None
-    locked_seconds: int = 0
     needs_totp: bool = False
-    checked: bool = False  # whether the account's own password hash was verified
 
 
 def now_utc() -> datetime:
@@ -393,10 +392,10 @@ def authenticate(engine: sa.Engine, username: str, password: str, totp_code: str
             conn.execute(ACCOUNTS.update().where(ACCOUNTS.c.username == username)
                          .values(failed_count=0, locked_until=None))
     if needs_totp:
-        return SignIn(None, "请输入动态口令", needs_totp=True, checked=True)
+        return SignIn(None, "请输入动态口令", needs_totp=True)
     if not ok:
-        return SignIn(None, REFUSED, checked=True)
-    return SignIn(row_to_account(row), checked=True)
+        return SignIn(None, REFUSED)
+    return SignIn(row_to_account(row))
 
 
 # --- changes ------------------------------------------------------------------------------------

@@ -330,7 +330,7 @@ def test_locked_unknown_disabled_and_wrong_password_get_one_message(engine):
     accounts.update(engine, "off", disabled=True)
     got = [accounts.authenticate(engine, "locked", PASSWORD), accounts.authenticate(engine, "nobody", PASSWORD),
            accounts.authenticate(engine, "off", PASSWORD), accounts.authenticate(engine, "alice", "wrong")]
-    assert {(r.reason, r.locked_seconds, r.account) for r in got} == {(accounts.REFUSED, 0, None)}
+    assert {(r.reason, r.needs_totp, r.account) for r in got} == {(accounts.REFUSED, False, None)}
 
 
 def test_an_unknown_account_costs_one_password_verification(engine, monkeypatch):
