@@ -61,17 +61,24 @@ def cockpit_pages() -> list:
     ]
 
 
+# The session is checked against the database on every run (fragments check it themselves:
+# auth.fragment); a reload or a new tab resumes it from the browser's session cookie.
 account = auth.current(url)
-if account is None:
+with st.sidebar:
+    auth.sync_cookie()
+if account is None or account.must_change:
     # Register the pages (hidden) so a deep link keeps its page through the sign-in.
     st.navigation(cockpit_pages() + detail_pages(True), position="hidden")
-    auth.sign_in_page(url, dict(zip(tables.regions["code"], tables.regions["name"])))
+    if account is None:
+        auth.sign_in_page(url, dict(zip(tables.regions["code"], tables.regions["name"])))
+    else:  # a one-time password: nothing but choosing one's own
+        auth.first_sign_in_page(url, account)
     st.stop()
 
 auth.watermark(account)
 
 
-@st.fragment(run_every=5)
+@auth.fragment(run_every=5)
 def refresh_notice(served: int) -> None:
     """Shown while a newer version loads in the background; reruns the page once it is ready."""
     if data.version(url) != served:
@@ -83,6 +90,12 @@ if data.refreshing(url, served):
     refresh_notice(served)
 with st.sidebar:
     st.caption(tr("auth.signed_in_as", name=account.display_name, role=tr(f"role.{account.role}")))
+    if st.session_state.pop("pw_changed", False):
+        st.success(tr("auth.pw_changed"))
+    with st.expander(tr("auth.my_account"), icon=":material/person:",
+                     expanded=st.session_state.get("offer_totp", False)):
+        auth.password_form(url, account, first=False)
+        auth.totp_enrolment(url, account)
     if st.button(tr("auth.signout"), key="signout", icon=":material/logout:"):
         auth.sign_out(url)
         st.rerun()

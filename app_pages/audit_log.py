@@ -6,3 +6,4 @@ from dashboard.ui import tr
 
 st.title(tr("audit.title"))
 components_admin.audit_page(data.db_url(), st.session_state["account"])
+components_admin.auditor_accounts(data.db_url(), st.session_state["account"])

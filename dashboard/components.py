@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, fmt
+from dashboard import auth, charts, data, fmt
 from dashboard.filterbar import View
 from dashboard.i18n import CATALOGUE
 from dashboard.ui import lang, tr
@@ -70,7 +70,7 @@ def _number_format(unit: str, per10k: bool) -> str:
     return ",.0f"
 
 
-@st.fragment
+@auth.fragment
 def ranking(view: View, key_prefix: str = "overview") -> None:
     """Children of the viewed region ranked by a chosen metric, optionally per 10,000 residents.
 

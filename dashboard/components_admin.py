@@ -5,10 +5,10 @@ here (or anywhere in the app) can change or delete a log row."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 
 import polars as pl
-import pyotp
 import streamlit as st
 
 from dashboard.ui import tr
@@ -26,6 +26,26 @@ def _region_options(regions: pl.DataFrame) -> list[str | None]:
     return [None, *regions.filter(pl.col("level").is_in(["district", "township"])).sort("code")["code"].to_list()]
 
 
+def _change(url: str, me: Account, target: dict, action: str, change: Callable[[], object],
+            detail: dict | None = None, new_role: str | None = None) -> object | None:
+    """One administrative change: refused by the separation of duties or by `accounts`, or
+    done; audited either way. Returns what `change` returned, or None when refused."""
+    why = accounts.refusal(me, action, target, new_role)
+    result = None
+    if why is None:
+        try:
+            result = change()
+        except AccountError as exc:
+            why = str(exc)
+    _audit(url, me, target["username"], {"action": action, **(detail or {}),
+                                         **({"error": why} if why else {})},
+           outcome="failure" if why else "success")
+    if why:
+        st.error(why)
+        return None
+    return result if result is not None else True
+
+
 def accounts_page(url: str, regions: pl.DataFrame, me: Account) -> None:
     engine = store.engine_for(url)
     names = dict(zip(regions["code"], regions["name"]))
@@ -38,25 +58,27 @@ def accounts_page(url: str, regions: pl.DataFrame, me: Account) -> None:
     st.dataframe(table, hide_index=True, key="acct_table", column_config={
         "username": tr("auth.username"), "display_name": tr("acct.display_name"), "role": tr("acct.role"),
         "region_code": tr("acct.region"), "disabled": tr("acct.col.disabled"), "demo": tr("acct.col.demo"),
-        "failed_count": None, "locked_until": tr("acct.col.locked_until"), "totp_enabled": tr("acct.col.totp")})
+        "failed_count": None, "locked_until": tr("acct.col.locked_until"), "totp_enabled": tr("acct.col.totp"),
+        "must_change": tr("acct.col.must_change")})
 
     left, right = st.columns(2)
     with left, st.form("acct_create", border=True):
+        # No password field: a new account gets a one-time password, shown once here, which its
+        # holder must replace at first sign-in; the administrator never chooses or keeps one.
         st.markdown(f"**{tr('acct.create')}**")
         username = st.text_input(tr("auth.username"), key="acct_new_user")
         display = st.text_input(tr("acct.display_name"), key="acct_new_name")
         role = st.selectbox(tr("acct.role"), accounts.ROLES, key="acct_new_role", format_func=lambda r: tr(f"role.{r}"))
         region = st.selectbox(tr("acct.region"), _region_options(regions), key="acct_new_region", format_func=region_label)
-        password = st.text_input(tr("acct.password"), type="password", key="acct_new_password")
         if st.form_submit_button(tr("acct.submit_create"), type="primary"):
-            pw = password or accounts.generate_password()
+            name = username.strip()
             try:
-                accounts.create(engine, username.strip(), pw, role=role, display_name=display.strip() or username,
-                                region_code=region)
-                _audit(url, me, username, {"action": "create", "role": role, "region": region})
-                st.success(tr("acct.created", username=username, password=pw if not password else "******"))
+                pw = accounts.create_with_one_time_password(engine, name, role, region,
+                                                            display.strip() or name)
+                _audit(url, me, name, {"action": "create", "role": role, "region": region})
+                st.success(tr("acct.created", username=name, password=pw))
             except AccountError as exc:
-                _audit(url, me, username, {"action": "create", "error": str(exc)}, outcome="failure")
+                _audit(url, me, name, {"action": "create", "error": str(exc)}, outcome="failure")
                 st.error(str(exc))
 
     with right, st.container(border=True):
@@ -65,6 +87,9 @@ def accounts_page(url: str, regions: pl.DataFrame, me: Account) -> None:
             return
         pick = st.selectbox(tr("acct.pick"), usernames, key="acct_pick")
         current = next(r for r in rows if r["username"] == pick)
+        if pick == me.username:
+            st.info(tr("acct.self"))
+            return
         new_role = st.selectbox(tr("acct.role"), accounts.ROLES, index=accounts.ROLES.index(current["role"]),
                                 key="acct_edit_role", format_func=lambda r: tr(f"role.{r}"))
         options = _region_options(regions)
@@ -72,31 +97,41 @@ def accounts_page(url: str, regions: pl.DataFrame, me: Account) -> None:
                                   index=options.index(current["region_code"]) if current["region_code"] in options else 0)
         row = st.container(horizontal=True)
         if row.button(tr("acct.save"), key="acct_save"):
-            accounts.update(engine, pick, role=new_role, region_code=new_region)
-            _audit(url, me, pick, {"action": "update", "role": new_role, "region": new_region})
-            st.success(tr("acct.saved"))
+            if _change(url, me, current, "update",
+                       lambda: accounts.update(engine, pick, role=new_role, region_code=new_region),
+                       {"role": new_role, "region": new_region}, new_role=new_role):
+                st.success(tr("acct.saved"))
         toggle = tr("acct.enable") if current["disabled"] else tr("acct.disable")
         if row.button(toggle, key="acct_toggle"):
-            if pick == me.username:
-                st.error(tr("acct.self"))
-            else:
-                accounts.update(engine, pick, disabled=not current["disabled"])
-                _audit(url, me, pick, {"action": "enable" if current["disabled"] else "disable"})
+            action = "enable" if current["disabled"] else "disable"
+            if _change(url, me, current, action,
+                       lambda: accounts.update(engine, pick, disabled=not current["disabled"])):
                 st.rerun()
         if row.button(tr("acct.reset"), key="acct_reset"):
-            pw = accounts.generate_password()
-            accounts.set_password(engine, pick, pw)
-            _audit(url, me, pick, {"action": "reset_password"})
-            st.success(tr("acct.reset_done", password=pw))
-        if current["totp_enabled"]:
-            if row.button(tr("acct.totp_off"), key="acct_totp_off"):
-                accounts.disable_totp(engine, pick)
-                _audit(url, me, pick, {"action": "totp_off"})
+            pw = _change(url, me, current, "reset", lambda: accounts.reset_password(engine, pick))
+            if pw:
+                st.success(tr("acct.reset_done", password=pw))
+        if current["totp_enabled"] and row.button(tr("acct.totp_off"), key="acct_totp_off"):
+            if _change(url, me, current, "totp_off", lambda: accounts.disable_totp(engine, pick)):
                 st.rerun()
-        elif row.button(tr("acct.totp_on"), key="acct_totp_on"):
-            secret = accounts.enable_totp(engine, pick)
-            _audit(url, me, pick, {"action": "totp_on"})
-            st.code(tr("acct.totp_secret", uri=pyotp.TOTP(secret).provisioning_uri(pick, issuer_name="基层监督驾驶舱")))
+
+
+def auditor_accounts(url: str, me: Account) -> None:
+    """For an 审计管理员: reset another 审计管理员's password (the one reset a 系统管理员 may not do)."""
+    engine = store.engine_for(url)
+    others = [r for r in accounts.list_all(engine)
+              if r["role"] == "auditor" and r["username"] != me.username and not r["disabled"]]
+    with st.expander(tr("acct.auditors")):
+        st.caption(tr("acct.auditors_hint"))
+        if not others:
+            st.caption(tr("acct.no_other_auditor"))
+            return
+        pick = st.selectbox(tr("acct.pick"), [r["username"] for r in others], key="auditor_pick")
+        if st.button(tr("acct.reset"), key="auditor_reset"):
+            target = next(r for r in others if r["username"] == pick)
+            pw = _change(url, me, target, "reset", lambda: accounts.reset_password(engine, pick))
+            if pw:
+                st.success(tr("acct.reset_done", password=pw))
 
 
 def audit_page(url: str, me: Account) -> None:

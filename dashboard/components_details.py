@@ -9,7 +9,7 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from dashboard import components_warnings, data, export
+from dashboard import auth, components_warnings, data, export
 from dashboard.filterbar import View
 from dashboard.ui import tr
 from queries import audit, store
@@ -115,7 +115,7 @@ def _start_job(frame: pl.DataFrame, table: str, notes: list, stamp: str, meta: d
     return job
 
 
-@st.fragment(run_every=1.0)
+@auth.fragment(run_every=1.0)
 def _export_status(view: View, account: Account, table: str) -> None:
     """Polls the export job once a second: progress while it runs, the downloads when ready."""
     ready = st.session_state.get(f"{table}_export")

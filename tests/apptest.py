@@ -1,28 +1,42 @@
 """AppTest helpers: the app's path, and a signed-in session without typing a password.
 
-Setting the account in session state is what a successful sign-in does on the server; a browser
-cannot do this, which is why the sign-in itself has its own tests."""
+`signed_in` does on the server what a successful sign-in does: it creates (or updates) the
+account in the database named by OVERSIGHT_DB_URL, opens a server-side session for it and puts
+both in session state. A browser cannot do this, which is why the sign-in itself has its own
+tests. Every rerun re-reads the account, so it must exist in the database."""
 from __future__ import annotations
 
-import time
+import os
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from queries import accounts, sessions, store
 from queries.accounts import Account
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def account(role: str = "staff", region: str | None = None, username: str = "tester") -> Account:
-    return Account(username=username, display_name="测试用户", role=role, region_code=region,
-                   totp_enabled=False, demo=False)
+    """The account `username` with this role and region, stored in the test database."""
+    engine = store.engine_for(os.environ["OVERSIGHT_DB_URL"])
+    if accounts.get(engine, username) is None:
+        accounts.create(engine, username, accounts.generate_password(), role=role, display_name="测试用户",
+                        region_code=region)
+    else:
+        accounts.update(engine, username, role=role, region_code=region, disabled=False)
+    found = accounts.get(engine, username)
+    assert found is not None
+    return found
 
 
-def signed_in(role: str = "staff", region: str | None = None, params: dict | None = None) -> AppTest:
+def signed_in(role: str = "staff", region: str | None = None, params: dict | None = None,
+              username: str = "tester") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["account"] = account(role, region)
-    at.session_state["last_seen"] = time.time()
+    who = account(role, region, username)
+    at.session_state["account"] = who
+    at.session_state["session_token"] = sessions.open_session(
+        store.engine_for(os.environ["OVERSIGHT_DB_URL"]), who, method="test")
     for key, value in (params or {}).items():
         at.query_params[key] = value
     return at
