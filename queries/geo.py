@@ -442,6 +442,31 @@ def polygon_label_point(geom) -> tuple[float, float]:
     return round(p.x, 6), round(p.y, 6)
 
 
+# The ring for siblings whose parent has no polygon either (villages of a township without one):
+# about 400 m, small enough to stay inside any township.
+UNBOUNDED_RING = 0.004
+
+
+def _around(center: tuple[float, float], parent, n: int) -> list[tuple[float, float]]:
+    """Points for `n` siblings that only have their parent's point: the point itself for one;
+    for several, evenly round it on a ring inside the parent's polygon (a quarter of its
+    radius; a few hundred metres when the parent has no polygon), so their circles, labels and
+    records do not all sit on one spot."""
+    if n == 1:
+        return [center]
+    has_polygon = parent is not None and not parent.is_empty
+    ring = 0.25 * math.sqrt(parent.area / math.pi) if has_polygon else UNBOUNDED_RING
+    out = []
+    for k in range(n):
+        angle = 2 * math.pi * k / n + math.pi / 2
+        for shrink in (1.0, 0.5, 0.25, 0.0):
+            x, y = center[0] + ring * shrink * math.cos(angle), center[1] + ring * shrink * math.sin(angle)
+            if shrink == 0.0 or not has_polygon or parent.contains(shapely.Point(x, y)):
+                break
+        out.append((round(x, 6), round(y, 6)))
+    return out
+
+
 LABEL_SCHEMA = {"code": pl.String, "lon": pl.Float64, "lat": pl.Float64, "source": pl.String}
 
 
@@ -452,7 +477,8 @@ def label_points(regions: pl.DataFrame, geometries: dict, computed: dict[str, tu
     before (`computed`: code → the point stored then), so a later ledger with real coordinates
     always wins and a re-imported polygon moves only points of our own. The others get, in order:
     a point inside their polygon (`geometries`: code → shapely geometry); the mean of their
-    children's points; their parent's point. One row per region given a point (code, lon, lat,
+    children's points; their parent's point (several siblings spread round it inside the
+    parent's polygon). One row per region given a point (code, lon, lat,
     source = polygon / children / parent); regions left with none (no polygon anywhere
     near) are absent."""
     rows = regions.select("code", "level", "parent_code", "lon", "lat").to_dicts()
@@ -488,11 +514,14 @@ def label_points(regions: pl.DataFrame, geometries: dict, computed: dict[str, tu
                 out[r["code"]] = (lon, lat, "children")
                 points[r["code"]] = (lon, lat)
     for lvl in ("city", "district", "township", "village"):  # top-down: the parent's point
+        orphans: dict[str, list[str]] = {}
         for r in by_level[lvl]:
             if r["code"] not in points and r["parent_code"] in points:
-                lon, lat = points[r["parent_code"]]
-                out[r["code"]] = (lon, lat, "parent")
-                points[r["code"]] = (lon, lat)
+                orphans.setdefault(r["parent_code"], []).append(r["code"])
+        for parent, codes in orphans.items():
+            for code, (lon, lat) in zip(codes, _around(points[parent], geometries.get(parent), len(codes))):
+                out[code] = (lon, lat, "parent")
+                points[code] = (lon, lat)
     return pl.DataFrame([{"code": c, "lon": v[0], "lat": v[1], "source": v[2]} for c, v in out.items()],
                         schema=LABEL_SCHEMA)
 
