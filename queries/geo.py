@@ -402,7 +402,9 @@ def check_files(files: list[tuple[str, bytes]], regions: pl.DataFrame, *, code_p
 def missing_report(regions: pl.DataFrame, with_polygon: set[str], shown: int = 10) -> str | None:
     """The informative line for regions still without a polygon after an import (the maps
     draw them as circles at their label points)."""
-    rows = regions.filter(~pl.col("code").is_in(list(with_polygon)) & (pl.col("level") != "city")).sort("code")
+    rank = pl.col("level").replace_strict({"district": 0, "township": 1, "village": 2}, default=3)
+    rows = (regions.filter(~pl.col("code").is_in(list(with_polygon)) & (pl.col("level") != "city"))
+            .sort(rank, "code"))  # the higher levels first: they matter most on the map
     if rows.is_empty():
         return None
     named = [f"{c} {n}" if n else c for c, n in rows.select("code", "name").head(shown).iter_rows()]
