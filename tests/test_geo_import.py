@@ -332,3 +332,13 @@ def test_a_ledger_without_coordinates_reimported_keeps_the_computed_points(db):
     before = _points(db)
     store.upsert(db, {"regions": REGIONS})  # 经度/纬度 blank, as most ledgers
     assert _points(db) == before
+
+
+def test_label_points_and_the_reimport_diff_on_both_backends(db_url):
+    store.replace_all(db_url, fx.tables(), None, dataset="ledger")
+    store.save_boundaries(db_url, _fc({fx.DIST_A: _poly(0, 2), fx.DIST_B: _poly(2, 3)}))
+    store.upsert(db_url, {"regions": REGIONS})
+    diff = store.save_boundaries(db_url, _fc({fx.DIST_A: _poly(0, 2), fx.DIST_B: _poly(2, 2.5)}))
+    pts = _points(db_url)
+    assert diff == {"added": [], "replaced": [fx.DIST_B], "unchanged": [fx.DIST_A]}
+    assert shape(_poly(2, 2.5)).contains(Point(pts[fx.DIST_B])) and shape(_poly(0, 2)).contains(Point(pts[fx.V_A1a]))
