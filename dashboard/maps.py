@@ -151,6 +151,14 @@ def circle_rows(table: pl.DataFrame, breaks: list[float], fmt_value, fmt_change)
     return out
 
 
+def _offset_labels(labels: pl.DataFrame, circles: list[dict]) -> list[dict]:
+    """Label rows with a pixel offset: below its circle for a region drawn as one (so the name
+    does not cover the dot), none for a polygon."""
+    radius = {c["code"]: c["radius"] for c in circles}
+    rows = labels.to_dicts()
+    return [{**r, "offset": [0, radius[r["key"]] + 10] if r.get("key") in radius else [0, 0]} for r in rows]
+
+
 def build_deck(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list[dict],
                points: pl.DataFrame | None, density: pl.DataFrame | None, tooltip_html: str,
                style: str, shift: bool = False, circles: list[dict] | None = None,
@@ -195,8 +203,9 @@ def build_deck(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list
                                 get_position=["lon", "lat"], get_fill_color="color", get_radius=120,
                                 radius_min_pixels=2, radius_max_pixels=6, pickable=False))
     if labels is not None and labels.height:
-        layers.append(pdk.Layer("TextLayer", data=labels.to_dicts(), id="labels",
+        layers.append(pdk.Layer("TextLayer", data=_offset_labels(labels, circles), id="labels",
                                 get_position=["lon", "lat"], get_text="name", get_size=15,
+                                get_pixel_offset="offset",
                                 get_color=[20, 20, 20, 255],
                                 # pydeck turns bare strings and string lists into JS expressions;
                                 # a quoted string stays a string.
@@ -321,8 +330,13 @@ def compact_figure(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: 
                        "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
                        "showscale": False, "marker": {"line": {"color": KEY_WATCH_LINE, "width": 3}},
                        "hoverinfo": "skip"})
+    circle_codes = {c["code"] for c in circles or []}
+    if labels is not None and "key" in labels.columns and circle_codes:
+        labels = labels.filter(~pl.col("key").is_in(list(circle_codes)))  # named on the circles
     if circles:
-        traces.append({"type": "scattergeo", "name": "circles", "mode": "markers",
+        traces.append({"type": "scattergeo", "name": "circles", "mode": "markers+text",
+                       "text": [c["name"] for c in circles], "textposition": "bottom center",
+                       "textfont": {"size": 13, "color": "#141414"},
                        "lon": [c["lon"] for c in circles], "lat": [c["lat"] for c in circles],
                        "marker": {"size": [2 * c["radius"] for c in circles],
                                   "color": [_rgba(c["fill"]) for c in circles],

@@ -451,13 +451,13 @@ UNBOUNDED_RING = 0.004
 
 def _around(center: tuple[float, float], parent, n: int) -> list[tuple[float, float]]:
     """Points for `n` siblings that only have their parent's point: the point itself for one;
-    for several, evenly round it on a ring inside the parent's polygon (a quarter of its
-    radius; a few hundred metres when the parent has no polygon), so their circles, labels and
+    for several, evenly round it on a ring inside the parent's polygon (almost half its
+    radius, nearer where the polygon is narrow; a few hundred metres when the parent has no polygon), so their circles, labels and
     records do not all sit on one spot."""
     if n == 1:
         return [center]
     has_polygon = parent is not None and not parent.is_empty
-    ring = 0.25 * math.sqrt(parent.area / math.pi) if has_polygon else UNBOUNDED_RING
+    ring = 0.45 * math.sqrt(parent.area / math.pi) if has_polygon else UNBOUNDED_RING
     out = []
     for k in range(n):
         angle = 2 * math.pi * k / n + math.pi / 2

@@ -289,7 +289,7 @@ def test_an_only_child_without_polygon_takes_its_parents_point():
 def test_siblings_without_polygons_spread_inside_their_parent():
     points = geo.label_points(REGIONS, {fx.DIST_A: box(0, 0, 4, 4)}, {})
     towns = points.filter(pl.col("code").is_in([fx.TOWN_A1, fx.TOWN_A2])).sort("code")
-    ring = 0.25 * math.sqrt(16 / math.pi)
+    ring = 0.45 * math.sqrt(16 / math.pi)
     assert towns["lon"].to_list() == pytest.approx([2.0, 2.0]) and towns["lat"].to_list() == pytest.approx([2 + ring, 2 - ring])
     assert towns["source"].to_list() == ["parent", "parent"]
 
