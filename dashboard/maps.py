@@ -189,7 +189,7 @@ def build_deck(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list
                                 line_width_min_pixels=3, pickable=False))
     if circles:
         layers.append(pdk.Layer("ScatterplotLayer", data=circles, id="circles", get_position=["lon", "lat"],
-                                get_fill_color="fill", get_radius="radius", radius_units="pixels",
+                                get_fill_color="fill", get_radius="radius", radius_units='"pixels"',  # quoted: see the labels
                                 stroked=True, get_line_color=[90, 90, 90, 255], line_width_min_pixels=1,
                                 pickable=True, auto_highlight=True, highlight_color=[31, 78, 121, 120]))
     if density is not None and density.height:

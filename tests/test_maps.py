@@ -407,6 +407,8 @@ def test_deck_shows_circles_inside_the_parent_outline_when_a_level_has_no_polygo
     assert list(layers) == ["outline", "regions", "circles"]
     assert [c["code"] for c in layers["circles"].data] == [fx.TOWN_A1, fx.TOWN_A2] and layers["circles"].pickable
     assert layers["outline"].pickable is False and layers["regions"].data == []
+    spec = {l["id"]: l for l in json.loads(deck.to_json())["layers"]}
+    assert spec["circles"]["radiusUnits"] == "pixels"  # a string, not the expression @@=pixels
 
 
 def test_compact_map_shows_circles_with_the_tooltip_and_their_code_for_a_click():
