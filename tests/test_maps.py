@@ -503,3 +503,18 @@ def test_a_village_opens_its_records_instead_of_a_dead_end(districts_only_app):
     assert [(l.proto.page, l.proto.label) for l in at.get("page_link")] == [
         ("cases", "案件"), ("complaints", "信访举报"), ("rectifications", "整改事项")]
     assert not at.get("deck_gl_json_chart") and "当前区域没有下级区域。" not in [i.value for i in at.info]
+
+
+def test_data_page_offers_the_coordinate_system_and_code_property_of_a_boundary_file(map_app):
+    at = signed_in("staff").run()
+    at.switch_page("app_pages/data_admin.py").run()
+    crs = at.selectbox(key="data_geo_crs")
+    assert crs.options == ["WGS-84（天地图、GPS）", "GCJ-02（高德、DataV、腾讯）", "BD-09（百度）"] and crs.value == "wgs84"
+    assert at.text_input(key="data_geo_code_property").value == ""
+
+
+def test_labels_of_circles_sit_below_their_dot():
+    labels = pl.DataFrame({"key": [fx.TOWN_A1, fx.DIST_B], "name": ["甲一镇", "乙区"], "lon": [104.5, 105.0],
+                           "lat": [30.5, 30.5]})
+    rows = maps._offset_labels(labels, [{"code": fx.TOWN_A1, "radius": 12.0}])
+    assert [r["offset"] for r in rows] == [[0, 22.0], [0, 0]]
