@@ -100,7 +100,7 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
     table = data.choropleth(*view.args(), metric, per10k)
     current = view.region or root_code(regions)
     if table.is_empty():
-        _records_links(key_prefix)
+        _records_links(level_of(current) == "village")
         return
     child_level = level_of(table["key"][0])
     polys = data.level_polygons(view.url, view.version, tuple(table["key"].to_list()), child_level)
@@ -160,11 +160,11 @@ RECORD_PAGES = (("app_pages/cases.py", "nav.cases", ":material/gavel:"),
                 ("app_pages/rectifications.py", "nav.rectifications", ":material/task_alt:"))
 
 
-def _records_links(key_prefix: str) -> None:
-    """The lowest level (a village): its records instead of a map of nothing. The filter bar
-    already holds the village, and it is shared by every page, so the detail pages open filtered
-    to it."""
-    st.caption(tr("map.village_records"))
+def _records_links(village: bool) -> None:
+    """The lowest level (a village, or a region without sub-regions): its records instead of a
+    map of nothing. The filter bar already holds the region, and it is shared by every page, so
+    the detail pages open filtered to it."""
+    st.caption(tr("map.village_records") if village else tr("map.leaf_records"))
     row = st.container(horizontal=True, gap="small")
     for page, label, icon in RECORD_PAGES:
         row.page_link(page, label=tr(label), icon=icon)

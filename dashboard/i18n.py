@@ -271,6 +271,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "Click a region to drill down; use the path above to go back up."),
     "map.village_hint": ("已到村（社区）级；点击上方路径可返回。", "Village level; use the path above to go back up."),
     "map.village_records": ("已到村（社区）级，查看本村（社区）的明细：", "Village level: open its records:"),
+    "map.leaf_records": ("该区域没有下级区划，查看其明细：", "This region has no sub-regions: open its records:"),
     "map.circles_note": ("该级暂无边界数据，以圆点示意（圆点大小表示数值）。",
                          "No boundaries for this level: regions are shown as circles sized by value."),
     "map.circles_partial": ("{n} 个区划暂无边界数据，以圆点示意。", "{n} regions without boundaries are shown as circles."),

@@ -524,8 +524,11 @@ def _refresh_label_points(conn: sa.Connection) -> pl.DataFrame:
                               | pl.col("code").is_in(list(computed)))
     if fillable.is_empty():
         return regions.clear()
+    # Only the polygons a point can come from: the region's own and, for siblings spread round
+    # their parent's point, the parent's (a city's villages' polygons are most of the table).
+    needed = set(fillable["code"].to_list()) | set(fillable["parent_code"].drop_nulls().to_list())
     geoms = {c: shape(json.loads(g)) for c, g in conn.execute(
-        sa.select(BOUNDARY_TABLE.c.code, BOUNDARY_TABLE.c.geometry)).all()}
+        sa.select(BOUNDARY_TABLE.c.code, BOUNDARY_TABLE.c.geometry)).all() if c in needed}
     points = label_points(regions, geoms, computed)
     # Codes whose stored point a ledger has since replaced with a real one are no longer ours.
     conn.execute(LABEL_TABLE.delete())
@@ -536,8 +539,10 @@ def _refresh_label_points(conn: sa.Connection) -> pl.DataFrame:
         (pl.col("lon") != pl.col("_lon")) | (pl.col("lat") != pl.col("_lat"))
         | pl.col("lon").is_null() | pl.col("lat").is_null())
     t = SA_TABLES["regions"]
-    for code, lon, lat in changed.select("code", "_lon", "_lat").iter_rows():
-        conn.execute(t.update().where(t.c.code == code).values(lon=lon, lat=lat))
+    if changed.height:
+        conn.execute(t.update().where(t.c.code == sa.bindparam("_code"))
+                     .values(lon=sa.bindparam("_lon"), lat=sa.bindparam("_lat")),
+                     [{"_code": c, "_lon": x, "_lat": y} for c, x, y in changed.select("code", "_lon", "_lat").iter_rows()])
     return changed.with_columns(pl.col("_lon").alias("lon"), pl.col("_lat").alias("lat")).drop("_lon", "_lat")
 
 
