@@ -480,7 +480,7 @@ def label_points(regions: pl.DataFrame, geometries: dict, computed: dict[str, tu
     always wins and a re-imported polygon moves only points of our own. The others get, in order:
     a point inside their polygon (`geometries`: code → shapely geometry); the mean of their
     children's points; their parent's point (several siblings spread round it inside the
-    parent's polygon). One row per region given a point (code, lon, lat,
+    parent's polygon, clear of the siblings that have polygons of their own). One row per region given a point (code, lon, lat,
     source = polygon / children / parent); regions left with none (no polygon anywhere
     near) are absent."""
     rows = regions.select("code", "level", "parent_code", "lon", "lat").to_dicts()
@@ -521,7 +521,14 @@ def label_points(regions: pl.DataFrame, geometries: dict, computed: dict[str, tu
             if r["code"] not in points and r["parent_code"] in points:
                 orphans.setdefault(r["parent_code"], []).append(r["code"])
         for parent, codes in orphans.items():
-            for code, (lon, lat) in zip(codes, _around(points[parent], geometries.get(parent), len(codes))):
+            center, area = points[parent], geometries.get(parent)
+            drawn = [geometries[k] for k in kids.get(parent, []) if k in geometries]
+            if area is not None and drawn:  # keep clear of the siblings that have polygons
+                free = area.difference(shapely.union_all(drawn))
+                if not free.is_empty and free.area > 0.01 * area.area:
+                    area = max(getattr(free, "geoms", [free]), key=lambda g: g.area)
+                    center = polygon_label_point(area)
+            for code, (lon, lat) in zip(codes, _around(center, area, len(codes))):
                 out[code] = (lon, lat, "parent")
                 points[code] = (lon, lat)
     return pl.DataFrame([{"code": c, "lon": v[0], "lat": v[1], "source": v[2]} for c, v in out.items()],

@@ -525,8 +525,11 @@ def _refresh_label_points(conn: sa.Connection) -> pl.DataFrame:
     if fillable.is_empty():
         return regions.clear()
     # Only the polygons a point can come from: the region's own and, for siblings spread round
-    # their parent's point, the parent's (a city's villages' polygons are most of the table).
-    needed = set(fillable["code"].to_list()) | set(fillable["parent_code"].drop_nulls().to_list())
+    # their parent's point, the parent's and its children's (a city's villages' polygons are
+    # most of the table).
+    parents = set(fillable["parent_code"].drop_nulls().to_list())
+    needed = (set(fillable["code"].to_list()) | parents
+              | set(regions.filter(pl.col("parent_code").is_in(list(parents)))["code"].to_list()))
     geoms = {c: shape(json.loads(g)) for c, g in conn.execute(
         sa.select(BOUNDARY_TABLE.c.code, BOUNDARY_TABLE.c.geometry)).all() if c in needed}
     points = label_points(regions, geoms, computed)

@@ -342,3 +342,9 @@ def test_label_points_and_the_reimport_diff_on_both_backends(db_url):
     pts = _points(db_url)
     assert diff == {"added": [], "replaced": [fx.DIST_B], "unchanged": [fx.DIST_A]}
     assert shape(_poly(2, 2.5)).contains(Point(pts[fx.DIST_B])) and shape(_poly(0, 2)).contains(Point(pts[fx.V_A1a]))
+
+
+def test_a_child_without_polygon_is_placed_clear_of_its_siblings_polygons():
+    geoms = {fx.DIST_A: box(0, 0, 4, 2), fx.TOWN_A1: box(0, 0, 2, 2)}
+    row = geo.label_points(REGIONS, geoms, {}).filter(pl.col("code") == fx.TOWN_A2).row(0, named=True)
+    assert box(2, 0, 4, 2).contains(Point(row["lon"], row["lat"])) and row["source"] == "parent"

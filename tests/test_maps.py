@@ -518,3 +518,17 @@ def test_labels_of_circles_sit_below_their_dot():
                            "lat": [30.5, 30.5]})
     rows = maps._offset_labels(labels, [{"code": fx.TOWN_A1, "radius": 12.0}])
     assert [r["offset"] for r in rows] == [[0, 22.0], [0, 0]]
+
+
+def test_a_level_with_some_polygons_draws_those_and_circles_for_the_rest(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/p.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    store.save_boundaries(url, {"type": "FeatureCollection", "features": [
+        f for f in FX_GEOJSON["features"] if f["properties"]["code"] in (fx.DIST_A, fx.DIST_B, fx.TOWN_A1)]})
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    at = signed_in("leader", params={**MARCH_PARAMS, "district": "甲区"}).run()
+    at.switch_page("app_pages/map.py").run()
+    layers = {l["id"]: l for l in _deck(at)["layers"]}
+    assert {r["code"] for r in layers["regions"]["data"]} == {fx.TOWN_A1}
+    assert [c["code"] for c in layers["circles"]["data"]] == [fx.TOWN_A2]
+    assert "1 个区划暂无边界数据，以圆点示意。" in [c.value for c in at.caption]
