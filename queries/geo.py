@@ -260,6 +260,11 @@ class GeoCheck:
     notes: list[str] = field(default_factory=list)
 
 
+def _props(feature) -> dict:
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    return props if isinstance(props, dict) else {}
+
+
 def _features_of(data, name: str, out: GeoCheck) -> list[tuple[dict, dict]] | None:
     """(properties, geometry) of every feature, whatever the file's top level: a
     FeatureCollection, a single Feature, or a bare Polygon / MultiPolygon."""
@@ -272,10 +277,9 @@ def _features_of(data, name: str, out: GeoCheck) -> list[tuple[dict, dict]] | No
         if not isinstance(feats, list):
             out.errors.append(f"{name}：FeatureCollection 缺少 features 列表")
             return None
-        return [(f.get("properties") or {} if isinstance(f, dict) else {},
-                 f.get("geometry") if isinstance(f, dict) else None) for f in feats]
+        return [(_props(f), f.get("geometry") if isinstance(f, dict) else None) for f in feats]
     if kind == "Feature":
-        return [(data.get("properties") or {}, data.get("geometry"))]
+        return [(_props(data), data.get("geometry"))]
     if kind in ("Polygon", "MultiPolygon"):
         return [({}, data)]
     out.errors.append(f"{name}：GeoJSON 应为 FeatureCollection、Feature 或 Polygon / MultiPolygon，实际为 {kind!r}")

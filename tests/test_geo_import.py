@@ -50,6 +50,11 @@ def test_boundary_codes_are_padded_on_the_right_to_twelve_digits(raw, code):
     assert geo.normalize_geo_code(raw) == code
 
 
+def test_a_feature_that_is_not_an_object_is_an_error_not_a_crash():
+    fc = {"type": "FeatureCollection", "features": ["x", {"type": "Feature", "properties": [1], "geometry": _poly(0, 1)}]}
+    assert _check(fc).errors == ["第 1 个要素缺少属性 code 或 adcode（区划代码）", "第 2 个要素缺少属性 code 或 adcode（区划代码）"]
+
+
 def test_a_datav_feature_collection_is_read_by_its_numeric_adcode():
     fc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"adcode": 990101, "name": "甲区", "center": [104.5, 30.5],
