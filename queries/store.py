@@ -479,7 +479,7 @@ def _write_boundaries(conn: sa.Connection, collection: dict) -> None:
         conn.execute(BOUNDARY_TABLE.insert(), rows)
 
 
-def save_boundaries(url: str, collection: dict, replace_all_codes: bool = False) -> dict[str, list[str]]:
+def save_boundaries(url: str, collection: dict) -> dict[str, list[str]]:
     """Store boundary polygons (a GeoJSON FeatureCollection keyed by property `code`, WGS-84).
 
     The polygons of the codes in `collection` are replaced and every other code's are kept, so a
@@ -495,12 +495,9 @@ def save_boundaries(url: str, collection: dict, replace_all_codes: bool = False)
         old = dict(conn.execute(sa.select(BOUNDARY_TABLE.c.code, BOUNDARY_TABLE.c.geometry)
                                 .where(BOUNDARY_TABLE.c.code.in_(list(new)))).all()) if new else {}
         diff = diff_geometries({c: json.loads(g) for c, g in old.items()}, new)
-        if replace_all_codes:
-            conn.execute(BOUNDARY_TABLE.delete())
-        else:
-            for code in diff["replaced"]:
-                conn.execute(BOUNDARY_TABLE.delete().where(BOUNDARY_TABLE.c.code == code))
-        write = new if replace_all_codes else {c: new[c] for c in diff["added"] + diff["replaced"]}
+        if diff["replaced"]:
+            conn.execute(BOUNDARY_TABLE.delete().where(BOUNDARY_TABLE.c.code.in_(diff["replaced"])))
+        write = {c: new[c] for c in diff["added"] + diff["replaced"]}
         if write:
             conn.execute(BOUNDARY_TABLE.insert(), [
                 {"code": c, "geometry": json.dumps(g, separators=(",", ":"))} for c, g in write.items()])
