@@ -448,20 +448,19 @@ def polygon_label_point(geom) -> tuple[float, float]:
     return round(p.x, 6), round(p.y, 6)
 
 
-# The ring for siblings whose parent has no polygon either (villages of a township without one):
-# about 400 m, small enough to stay inside any township.
+# The ring for siblings when no ancestor has a polygon to size it by: about 400 m.
 UNBOUNDED_RING = 0.004
 
 
-def _around(center: tuple[float, float], parent, n: int) -> list[tuple[float, float]]:
+def _around(center: tuple[float, float], parent, n: int, extent: float | None) -> list[tuple[float, float]]:
     """Points for `n` siblings that only have their parent's point: the point itself for one;
-    for several, evenly round it on a ring inside the parent's polygon (almost half its
-    radius, nearer where the polygon is narrow; a few hundred metres when the parent has no polygon), so their circles, labels and
-    records do not all sit on one spot."""
+    for several, evenly round it on a ring of almost half the parent's radius (`extent`, in
+    degrees), inside the parent's polygon when it has one (nearer where it is narrow), so their
+    circles, labels and records do not all sit on one spot."""
     if n == 1:
         return [center]
     has_polygon = parent is not None and not parent.is_empty
-    ring = 0.45 * math.sqrt(parent.area / math.pi) if has_polygon else UNBOUNDED_RING
+    ring = 0.45 * (extent or UNBOUNDED_RING / 0.45)
     out = []
     for k in range(n):
         angle = 2 * math.pi * k / n + math.pi / 2
@@ -519,6 +518,11 @@ def label_points(regions: pl.DataFrame, geometries: dict, computed: dict[str, tu
                 lon, lat = round(float(np.mean([p[0] for p in got])), 6), round(float(np.mean([p[1] for p in got])), 6)
                 out[r["code"]] = (lon, lat, "children")
                 points[r["code"]] = (lon, lat)
+    # The radius (degrees) of each region's area, to spread children that share its point.
+    extent: dict[str, float] = {c: math.sqrt(g.area / math.pi) for c, g in geometries.items()
+                                if g is not None and not g.is_empty}
+    # The nearest polygon around each region without one: spread points stay inside it.
+    bound: dict[str, object] = {c: g for c, g in geometries.items() if g is not None and not g.is_empty}
     for lvl in ("city", "district", "township", "village"):  # top-down: the parent's point
         orphans: dict[str, list[str]] = {}
         for r in by_level[lvl]:
@@ -526,15 +530,22 @@ def label_points(regions: pl.DataFrame, geometries: dict, computed: dict[str, tu
                 orphans.setdefault(r["parent_code"], []).append(r["code"])
         for parent, codes in orphans.items():
             center, area = points[parent], geometries.get(parent)
+            if area is not None and not area.is_empty:
+                extent[parent] = math.sqrt(area.area / math.pi)
             drawn = [geometries[k] for k in kids.get(parent, []) if k in geometries]
             if area is not None and drawn:  # keep clear of the siblings that have polygons
                 free = area.difference(shapely.union_all(drawn))
                 if not free.is_empty and free.area > 0.01 * area.area:
                     area = max(getattr(free, "geoms", [free]), key=lambda g: g.area)
                     center = polygon_label_point(area)
-            for code, (lon, lat) in zip(codes, _around(center, area, len(codes))):
+            inside = area if area is not None else bound.get(parent)
+            for code, (lon, lat) in zip(codes, _around(center, inside, len(codes), extent.get(parent))):
                 out[code] = (lon, lat, "parent")
                 points[code] = (lon, lat)
+                if inside is not None:
+                    bound[code] = inside
+                if parent in extent:  # a region without polygon: its share of the parent's area
+                    extent[code] = extent[parent] / math.sqrt(max(len(kids.get(parent, [])), 1))
     return pl.DataFrame([{"code": c, "lon": v[0], "lat": v[1], "source": v[2]} for c, v in out.items()],
                         schema=LABEL_SCHEMA)
 

@@ -353,3 +353,14 @@ def test_a_child_without_polygon_is_placed_clear_of_its_siblings_polygons():
     geoms = {fx.DIST_A: box(0, 0, 4, 2), fx.TOWN_A1: box(0, 0, 2, 2)}
     row = geo.label_points(REGIONS, geoms, {}).filter(pl.col("code") == fx.TOWN_A2).row(0, named=True)
     assert box(2, 0, 4, 2).contains(Point(row["lon"], row["lat"])) and row["source"] == "parent"
+
+
+def test_villages_of_a_township_without_polygon_spread_by_its_share_of_the_district():
+    # 甲区 (16 square units, two townships, neither with a polygon): 甲一镇's two villages spread
+    # on a ring of 0.45 × the district's radius / √2.
+    points = geo.label_points(REGIONS, {fx.DIST_A: box(0, 0, 4, 4)}, {})
+    town = points.filter(pl.col("code") == fx.TOWN_A1).row(0, named=True)
+    villages = points.filter(pl.col("code").is_in([fx.V_A1a, fx.V_A1b])).sort("code")
+    ring = 0.45 * math.sqrt(16 / math.pi) / math.sqrt(2)
+    assert villages["lon"].to_list() == pytest.approx([town["lon"]] * 2)
+    assert villages["lat"].to_list() == pytest.approx([town["lat"] + ring, town["lat"] - ring])
