@@ -118,8 +118,10 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
     village_codes = tuple(regions.filter(pl.col("key_watch") & pl.col("code").str.starts_with(
         current[: {"city": 4, "district": 6, "township": 9, "village": 12}[level_of(current)]]))["code"].to_list())
     key_watch = data.level_polygons(view.url, view.version, village_codes, "village") if village_codes else []
-    labels = (table.filter(pl.col("lon").is_not_null()).select("key", "name", "lon", "lat")
-              if child_level in ("district", "township") else None)
+    # Villages are named only as circles (their polygons are too many and small to label).
+    named = table if child_level in ("district", "township") else table.filter(
+        pl.col("key").is_in([c["code"] for c in circles]))
+    labels = named.filter(pl.col("lon").is_not_null()).select("key", "name", "lon", "lat") if named.height else None
     pts = data.map_points(*view.args(), points) if points != "none" else None
     dens = data.map_points(*view.args(), "complaints") if density else None
     chart_key = CHART_KEY if key_prefix == "map" else f"{key_prefix}_chart"
