@@ -259,30 +259,38 @@ def cmd_warnings(args: argparse.Namespace) -> int:
 
 
 def cmd_import_geo(args: argparse.Namespace) -> int:
+    """Boundary files as downloaded (DataV / amap FeatureCollections, bare geometries named by
+    their code), in any coordinate system, stored as WGS-84; all files or nothing."""
     from queries import geo
 
     url = _open(args.db)
-    path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CliError(f"文件不存在：{path}") from None
-    except IsADirectoryError:
-        raise CliError(f"应为文件，而不是目录：{path}") from None
-    except UnicodeDecodeError:
-        raise CliError(f"文件不是 UTF-8 编码的 GeoJSON：{path}") from None
-    except OSError as exc:
-        raise CliError(f"无法读取 {path}：{exc.strerror or exc}") from None
-    check = geo.check_geojson(text, store.load_tables(url).regions)
+    files = []
+    for name in args.files:
+        path = Path(name)
+        try:
+            too_big = geo.size_error(path.stat().st_size, path.name)
+            if too_big:  # before reading: a country's file would take the memory of the machine
+                raise CliError(too_big)
+            files.append((path.name, path.read_bytes()))
+        except FileNotFoundError:
+            raise CliError(f"文件不存在：{path}") from None
+        except IsADirectoryError:
+            raise CliError(f"应为文件，而不是目录：{path}") from None
+        except OSError as exc:
+            raise CliError(f"无法读取 {path}：{exc.strerror or exc}") from None
+    regions = store.load_tables(url).regions
+    check = geo.check_files(files, regions, code_property=args.code_property, crs=args.crs)
     for note in check.notes:
-        print(f"已修复：{note}", file=sys.stderr)
+        print(f"提示：{note}", file=sys.stderr)
     if check.errors:
         for err in check.errors:
             print(err, file=sys.stderr)
         raise CliError(f"边界文件有 {len(check.errors)} 处问题，未写入任何数据")
-    store.save_boundaries(url, check.collection)
-    print(f"已导入 {len(check.collection['features']):,} 个区划边界"
-          + (f"（自动修复 {len(check.notes)} 处）" if check.notes else ""))
+    diff = store.save_boundaries(url, check.collection)
+    print(f"已导入 {len(check.collection['features']):,} 个区划边界（{geo.diff_report(diff)}）")
+    missing = geo.missing_report(regions, {f["properties"]["code"] for f in store.load_boundaries(url)["features"]})
+    if missing:
+        print(missing)
     return 0
 
 
@@ -427,9 +435,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_json(warn)
     warn.set_defaults(func=cmd_warnings)
 
-    geo_cmd = sub.add_parser("import-geo", help="导入区划边界（GeoJSON，要素属性 code 为12位区划代码）")
-    geo_cmd.add_argument("file", metavar="FILE.geojson", help="边界文件（UTF-8 GeoJSON FeatureCollection）")
+    geo_cmd = sub.add_parser("import-geo", help="导入区划边界（GeoJSON：DataV/高德下载的文件可直接导入；"
+                                                "只替换文件中出现的区划）")
+    geo_cmd.add_argument("files", nargs="+", metavar="FILE.geojson",
+                         help="边界文件：FeatureCollection，或以区划代码命名的单个几何（如 330109.geojson）")
     add_db(geo_cmd)
+    geo_cmd.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), default="wgs84", metavar="wgs84|gcj02|bd09",
+                         help="文件的坐标系：wgs84（天地图等）、gcj02（高德、DataV、腾讯）、bd09（百度）；存储为 WGS-84")
+    geo_cmd.add_argument("--code-property", dest="code_property", default=None, metavar="NAME",
+                         help="区划代码所在的要素属性名（默认依次找 code、adcode）")
     geo_cmd.set_defaults(func=cmd_import_geo)
 
     imp = sub.add_parser("import", help="导入台账（.xlsx / .csv；先整体校验，有问题则不写入）")

@@ -93,9 +93,19 @@ def template_panel() -> None:
 
 def geo_panel(url: str, account: Account) -> None:
     up = st.file_uploader(tr("data.geo"), type=["geojson", "json"], key="data_geo")
+    c1, c2 = st.columns(2)
+    crs = c1.selectbox(tr("data.geo_crs"), geo.CRS_CHOICES, key="data_geo_crs",
+                       format_func=lambda k: tr(f"data.geo_crs.{k}"))
+    code_property = c2.text_input(tr("data.geo_code_property"), key="data_geo_code_property",
+                                  placeholder="code / adcode").strip() or None
     if not up:
         return
-    check = geo.check_geojson(up.getvalue().decode("utf-8-sig", errors="replace"), data.tables(url).regions)
+    too_big = geo.size_error(up.size, up.name)
+    if too_big:
+        st.error(too_big)
+        return
+    regions = data.tables(url).regions
+    check = geo.check_files([(up.name, up.getvalue())], regions, code_property=code_property, crs=crs)
     for note in check.notes:
         st.info(note)
     if check.errors:
@@ -104,7 +114,11 @@ def geo_panel(url: str, account: Account) -> None:
             st.markdown(f"- {e}")
         return
     if st.button(tr("data.confirm"), key="data_geo_confirm"):
-        store.save_boundaries(url, check.collection)
+        diff = store.save_boundaries(url, check.collection)
         audit.record(store.engine_for(url), event="import", account=account.username, target=up.name,
-                     outcome="success", rows=len(check.collection["features"]), detail={"kind": "boundaries"})
-        st.success(tr("data.geo_done", n=len(check.collection["features"])))
+                     outcome="success", rows=len(check.collection["features"]),
+                     detail={"kind": "boundaries", "crs": crs, **{k: len(v) for k, v in diff.items()}})
+        st.success(tr("data.geo_done", n=len(check.collection["features"]), diff=geo.diff_report(diff)))
+        missing = geo.missing_report(regions, {f["properties"]["code"] for f in store.load_boundaries(url)["features"]})
+        if missing:
+            st.caption(missing)

@@ -37,7 +37,8 @@ def _set_region(code: str | None, level: str | None) -> None:
 
 def _on_select(chart_key: str) -> None:
     state = st.session_state.get(chart_key)
-    objects = (state or {}).get("selection", {}).get("objects", {}).get("regions", [])
+    chosen = (state or {}).get("selection", {}).get("objects", {})
+    objects = chosen.get("regions") or chosen.get("circles") or []
     if objects:
         code = objects[0].get("code")
         if code:
@@ -48,7 +49,10 @@ def _on_select_compact(chart_key: str) -> None:
     """The overview's plotly map: a clicked region arrives as its `location` (its code)."""
     state = st.session_state.get(chart_key)
     points = (state or {}).get("selection", {}).get("points", [])
-    code = points[0].get("location") if points else None
+    code = None
+    if points:  # a polygon reports its location; a circle, its code as the last customdata
+        custom = points[0].get("customdata") or [None]
+        code = points[0].get("location") or (custom[-1] if isinstance(custom, list) else None)
     if code:
         _set_region(code, level_of(code))
 
@@ -96,39 +100,73 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
     table = data.choropleth(*view.args(), metric, per10k)
     current = view.region or root_code(regions)
     if table.is_empty():
-        st.info(tr("map.no_children"))
+        _records_links(level_of(current) == "village")
         return
     child_level = level_of(table["key"][0])
     polys = data.level_polygons(view.url, view.version, tuple(table["key"].to_list()), child_level)
-    if not polys:
-        st.warning(tr("map.no_boundaries"))
-        return
     breaks = geo.class_breaks(table["value"].to_list())
     unit = METRICS[metric].unit
-    rows = maps.choropleth_rows(
-        polys, table, breaks,
-        lambda v: fmt.metric_value(v, unit, lang()) if not per10k else ("—" if v is None else f"{v:,.2f}"),
-        lambda c: fmt.change(c, METRICS[metric].is_rate, lang()) or tr("change.na"))
+    fmt_value = (lambda v: fmt.metric_value(v, unit, lang()) if not per10k else ("—" if v is None else f"{v:,.2f}"))
+    fmt_change = lambda c: fmt.change(c, METRICS[metric].is_rate, lang()) or tr("change.na")  # noqa: E731
+    rows = maps.choropleth_rows(polys, table, breaks, fmt_value, fmt_change)
+    drawn = {p["code"] for p in polys}
+    circles = maps.circle_rows(table.filter(~pl.col("key").is_in(list(drawn))), breaks, fmt_value, fmt_change)
+    if not rows and not circles:
+        st.warning(tr("map.no_boundaries"))
+        return
+    outline = _ancestor_outline(view, regions, current) if circles else []
     village_codes = tuple(regions.filter(pl.col("key_watch") & pl.col("code").str.starts_with(
         current[: {"city": 4, "district": 6, "township": 9, "village": 12}[level_of(current)]]))["code"].to_list())
     key_watch = data.level_polygons(view.url, view.version, village_codes, "village") if village_codes else []
-    labels = table.select("name", "lon", "lat") if child_level in ("district", "township") else None
+    # Villages are named only as circles (their polygons are too many and small to label).
+    named = table if child_level in ("district", "township") else table.filter(
+        pl.col("key").is_in([c["code"] for c in circles]))
+    labels = named.filter(pl.col("lon").is_not_null()).select("key", "name", "lon", "lat") if named.height else None
     pts = data.map_points(*view.args(), points) if points != "none" else None
     dens = data.map_points(*view.args(), "complaints") if density else None
     chart_key = CHART_KEY if key_prefix == "map" else f"{key_prefix}_chart"
     tooltip = (f"<b>{{name}}</b><br/>{tr(f'metric.{metric}')}{tr('map.per10k_suffix') if per10k else ''}："
-               f"{{value_text}}<br/>{tr('map.rank')}：{{rank}} / {len(rows)}<br/>{tr('change.yoy')}：{{yoy_text}}"
+               f"{{value_text}}<br/>{tr('map.rank')}：{{rank}} / {table.height}<br/>{tr('change.yoy')}：{{yoy_text}}"
                f"<br/>{tr('map.warnings')}：{{warnings}}")
     if controls:
         cfg = data.map_config()
         deck = maps.build_deck(rows, labels=labels, key_watch=key_watch, points=pts, density=dens,
-                               tooltip_html=tooltip, style=maps.map_style(cfg), shift=cfg.shift)
+                               tooltip_html=tooltip, style=maps.map_style(cfg), shift=cfg.shift,
+                               circles=circles, outline=outline)
         st.pydeck_chart(deck, key=chart_key, height=height, on_select=partial(_on_select, chart_key),
                         selection_mode="single-object")
     else:  # the overview's small map: SVG, nothing redrawn while the page rests (see maps.py)
-        fig = maps.compact_figure(rows, labels=labels, key_watch=key_watch, tooltip_html=tooltip, height=height)
+        fig = maps.compact_figure(rows, labels=labels, key_watch=key_watch, tooltip_html=tooltip, height=height,
+                                  circles=circles, outline=outline)
         st.plotly_chart(fig, key=chart_key, on_select=partial(_on_select_compact, chart_key),
                         selection_mode="points", config=maps.COMPACT_CONFIG, theme=None)
+    if circles:
+        st.caption(tr("map.circles_note") if not rows else tr("map.circles_partial", n=len(circles)))
     if breaks:
         _legend(breaks, unit if not per10k else "count")
     st.caption(tr("map.click_hint") if child_level != "village" else tr("map.village_hint"))
+
+
+def _ancestor_outline(view: View, regions: pl.DataFrame, current: str) -> list[dict]:
+    """The polygon of the viewed region, or of its nearest ancestor that has one, to draw the
+    circles of a level without boundaries in (nothing when no ancestor has a polygon)."""
+    for r in reversed(path(regions, current)):
+        found = data.level_polygons(view.url, view.version, (r["code"],), r["level"])
+        if found:
+            return found
+    return []
+
+
+RECORD_PAGES = (("app_pages/cases.py", "nav.cases", ":material/gavel:"),
+                ("app_pages/complaints.py", "nav.complaints", ":material/mail:"),
+                ("app_pages/rectifications.py", "nav.rectifications", ":material/task_alt:"))
+
+
+def _records_links(village: bool) -> None:
+    """The lowest level (a village, or a region without sub-regions): its records instead of a
+    map of nothing. The filter bar already holds the region, and it is shared by every page, so
+    the detail pages open filtered to it."""
+    st.caption(tr("map.village_records") if village else tr("map.leaf_records"))
+    row = st.container(horizontal=True, gap="small")
+    for page, label, icon in RECORD_PAGES:
+        row.page_link(page, label=tr(label), icon=icon)

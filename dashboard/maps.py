@@ -66,22 +66,54 @@ def map_style(cfg: MapConfig) -> str:
     return "/app/static/basemap-style.json"
 
 
-def _shift_ring(ring: list[list[float]], shift: bool) -> list[list[float]]:
+def _shift_xy(lon, lat, shift: bool) -> tuple[np.ndarray, np.ndarray]:
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    return geo.wgs84_to_gcj02(lon, lat) if shift else (lon, lat)
+
+
+def _shift_polygon(rings: list[list[list[float]]], shift: bool) -> list[list[list[float]]]:
+    """Every ring of a polygon (holes too) moved onto a GCJ-02 basemap. The store holds WGS-84
+    only (import-geo converts GCJ-02 and BD-09 files on the way in), so this is the one shift
+    between the data and the tiles: a file imported as GCJ-02 comes back onto its own roads."""
     if not shift:
-        return ring
-    arr = np.asarray(ring)
-    lon, lat = geo.wgs84_to_gcj02(arr[:, 0], arr[:, 1])
-    return np.c_[lon, lat].round(5).tolist()
+        return rings
+    out = []
+    for ring in rings:
+        arr = np.asarray(ring, dtype=float)
+        lon, lat = geo.wgs84_to_gcj02(arr[:, 0], arr[:, 1])
+        out.append(np.c_[lon, lat].round(6).tolist())
+    return out
 
 
-def view_for(rows: list[dict]) -> pdk.ViewState:
-    """Fit the polygons: centre of their bounds, zoom from the larger span."""
-    pts = np.asarray([p for r in rows for p in r["polygon"]]) if rows else np.asarray([[104.05, 30.62]])
-    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+def _shift_frame(df: pl.DataFrame | None, shift: bool) -> pl.DataFrame | None:
+    """Labels, record points and density shifted like the polygons, so they stay inside them."""
+    if df is None or not shift or df.is_empty():
+        return df
+    lon, lat = _shift_xy(df["lon"].to_numpy(), df["lat"].to_numpy(), True)
+    return df.with_columns(pl.Series("lon", lon), pl.Series("lat", lat))
+
+
+def view_for(rows: list[dict], points: list[dict] | None = None) -> pdk.ViewState:
+    """Fit the polygons (and circles): centre of their bounds, zoom from the larger span."""
+    pts = [p for r in rows for ring in r["polygon"] for p in ring]
+    pts += [[c["lon"], c["lat"]] for c in points or []]
+    arr = np.asarray(pts) if pts else np.asarray([[104.05, 30.62]])
+    (x0, y0), (x1, y1) = arr.min(axis=0), arr.max(axis=0)
     span = max(x1 - x0, (y1 - y0) * 1.3, 0.005)
     zoom = float(np.clip(np.log2(360 / span) + 0.3, 3, 15))
     return pdk.ViewState(longitude=float((x0 + x1) / 2), latitude=float((y0 + y1) / 2), zoom=zoom,
                          pitch=0, bearing=0)
+
+
+NO_VALUE_FILL = [220, 220, 220, 160]
+
+
+def _region_info(r: dict, breaks: list[float], colors, fmt_value, fmt_change) -> dict:
+    cls = geo.classify(r.get("value"), breaks)
+    fill = [*colors[cls], 215] if cls is not None else NO_VALUE_FILL
+    return {"name": r.get("name"), "value": r.get("value"), "value_text": fmt_value(r.get("value")),
+            "rank": r.get("rank"), "yoy_text": fmt_change(r.get("yoy_change")),
+            "warnings": r.get("warnings", 0), "fill": fill}
 
 
 def choropleth_rows(polys: list[dict], table: pl.DataFrame, breaks: list[float],
@@ -92,29 +124,74 @@ def choropleth_rows(polys: list[dict], table: pl.DataFrame, breaks: list[float],
     out = []
     for p in polys:
         r = info.get(p["code"], {})
-        cls = geo.classify(r.get("value"), breaks)
-        fill = [*colors[cls], 215] if cls is not None else [220, 220, 220, 160]
-        out.append({"code": p["code"], "polygon": p["polygon"], "name": r.get("name", p["code"]),
-                    "value": r.get("value"), "value_text": fmt_value(r.get("value")),
-                    "rank": r.get("rank"), "yoy_text": fmt_change(r.get("yoy_change")),
-                    "warnings": r.get("warnings", 0), "fill": fill})
+        row = _region_info(r, breaks, colors, fmt_value, fmt_change)
+        out.append({"code": p["code"], "polygon": p["polygon"], **row, "name": r.get("name", p["code"])})
     return out
+
+
+# Circle radii in screen pixels: area proportional to the value, so the eye compares amounts.
+CIRCLE_MIN_PX, CIRCLE_MAX_PX = 5.0, 26.0
+
+
+def circle_rows(table: pl.DataFrame, breaks: list[float], fmt_value, fmt_change) -> list[dict]:
+    """Regions without a polygon as circles at their label points (regions.lon / lat): the same
+    class colour and tooltip as a polygon, the radius from the value (area ∝ value). Regions
+    without a point cannot be placed and are left out."""
+    colors = geo.palette_for(len(breaks) - 1)
+    placed = table.filter(pl.col("lon").is_not_null() & pl.col("lat").is_not_null())
+    values = [v for v in placed["value"].to_list() if v is not None and v == v]
+    top = max([abs(v) for v in values], default=0.0)
+    out = []
+    for r in placed.iter_rows(named=True):
+        v = r["value"]
+        share = (abs(v) / top) ** 0.5 if top and v is not None and v == v else 0.0
+        out.append({"code": r["key"], "lon": r["lon"], "lat": r["lat"],
+                    "radius": round(CIRCLE_MIN_PX + (CIRCLE_MAX_PX - CIRCLE_MIN_PX) * share, 1),
+                    **_region_info(r, breaks, colors, fmt_value, fmt_change)})
+    return out
+
+
+def _offset_labels(labels: pl.DataFrame, circles: list[dict]) -> list[dict]:
+    """Label rows with a pixel offset: below its circle for a region drawn as one (so the name
+    does not cover the dot), none for a polygon."""
+    radius = {c["code"]: c["radius"] for c in circles}
+    rows = labels.to_dicts()
+    return [{**r, "offset": [0, radius[r["key"]] + 10] if r.get("key") in radius else [0, 0]} for r in rows]
 
 
 def build_deck(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list[dict],
                points: pl.DataFrame | None, density: pl.DataFrame | None, tooltip_html: str,
-               style: str, shift: bool = False) -> pdk.Deck:
-    """The map: regions (pickable, for drill-down), then outlines, labels and optional layers."""
-    rows = [{**r, "polygon": _shift_ring(r["polygon"], shift)} for r in rows]
-    layers = [pdk.Layer(
+               style: str, shift: bool = False, circles: list[dict] | None = None,
+               outline: list[dict] | None = None) -> pdk.Deck:
+    """The map: regions (pickable, for drill-down), then outlines, labels and optional layers.
+
+    `circles` are regions without polygons (pickable like polygons, layer "circles"), drawn
+    inside `outline`, the nearest ancestor's polygon. With `shift` (a GCJ-02 basemap) every
+    layer is moved by the same offset."""
+    rows = [{**r, "polygon": _shift_polygon(r["polygon"], shift)} for r in rows]
+    circles = [dict(zip(("lon", "lat"), map(float, _shift_xy(c["lon"], c["lat"], shift))), **{
+        k: v for k, v in c.items() if k not in ("lon", "lat")}) for c in circles or []]
+    labels, points, density = (_shift_frame(df, shift) for df in (labels, points, density))
+    layers = []
+    if outline:
+        layers.append(pdk.Layer("PolygonLayer", data=[{**o, "polygon": _shift_polygon(o["polygon"], shift)}
+                                                      for o in outline], id="outline", get_polygon="polygon",
+                                filled=True, get_fill_color=[240, 240, 240, 120], stroked=True,
+                                get_line_color=[90, 90, 90, 255], line_width_min_pixels=2, pickable=False))
+    layers.append(pdk.Layer(
         "PolygonLayer", data=rows, id="regions", get_polygon="polygon", get_fill_color="fill",
         get_line_color=[255, 255, 255, 255], line_width_min_pixels=1.2, pickable=True,
-        auto_highlight=True, highlight_color=[31, 78, 121, 90])]
+        auto_highlight=True, highlight_color=[31, 78, 121, 90]))
     if key_watch:
-        kw = [{**k, "polygon": _shift_ring(k["polygon"], shift)} for k in key_watch]
+        kw = [{**k, "polygon": _shift_polygon(k["polygon"], shift)} for k in key_watch]
         layers.append(pdk.Layer("PolygonLayer", data=kw, id="key_watch", get_polygon="polygon",
                                 filled=False, stroked=True, get_line_color=[31, 78, 121, 255],
                                 line_width_min_pixels=3, pickable=False))
+    if circles:
+        layers.append(pdk.Layer("ScatterplotLayer", data=circles, id="circles", get_position=["lon", "lat"],
+                                get_fill_color="fill", get_radius="radius", radius_units='"pixels"',  # quoted: see the labels
+                                stroked=True, get_line_color=[90, 90, 90, 255], line_width_min_pixels=1,
+                                pickable=True, auto_highlight=True, highlight_color=[31, 78, 121, 120]))
     if density is not None and density.height:
         layers.append(pdk.Layer("HexagonLayer", data=density.to_dicts(), id="density",
                                 get_position=["lon", "lat"], radius=600, elevation_scale=0,
@@ -126,8 +203,9 @@ def build_deck(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list
                                 get_position=["lon", "lat"], get_fill_color="color", get_radius=120,
                                 radius_min_pixels=2, radius_max_pixels=6, pickable=False))
     if labels is not None and labels.height:
-        layers.append(pdk.Layer("TextLayer", data=labels.to_dicts(), id="labels",
+        layers.append(pdk.Layer("TextLayer", data=_offset_labels(labels, circles), id="labels",
                                 get_position=["lon", "lat"], get_text="name", get_size=15,
+                                get_pixel_offset="offset",
                                 get_color=[20, 20, 20, 255],
                                 # pydeck turns bare strings and string lists into JS expressions;
                                 # a quoted string stays a string.
@@ -135,9 +213,9 @@ def build_deck(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list
                                 font_family='"Noto Sans CJK SC, Microsoft YaHei, sans-serif"',
                                 outline_width=3, outline_color=[255, 255, 255, 230],
                                 font_settings={"sdf": True}, pickable=False))
-    return pdk.Deck(layers=layers, initial_view_state=view_for(rows), map_style=style,
-                    map_provider=None, tooltip={"html": tooltip_html,
-                                                "style": {"fontSize": "15px", "backgroundColor": "#1f2a36"}})
+    return pdk.Deck(layers=layers, initial_view_state=view_for(rows or (outline or []), circles),
+                    map_style=style, map_provider=None,
+                    tooltip={"html": tooltip_html, "style": {"fontSize": "15px", "backgroundColor": "#1f2a36"}})
 
 
 def record_points(regions: pl.DataFrame, records: pl.DataFrame, color: list[int], seed: int = 0) -> pl.DataFrame:
@@ -159,18 +237,38 @@ COMPACT_CONFIG = {"topojsonURL": "/app/static/topojson/", "displayModeBar": Fals
 KEY_WATCH_LINE = "#1f4e79"
 
 
+def _signed_area(ring: list[list[float]]) -> float:
+    arr = np.asarray(ring, dtype=float)
+    return float(np.sum(arr[:-1, 0] * arr[1:, 1] - arr[1:, 0] * arr[:-1, 1]))
+
+
 def _clockwise(ring: list[list[float]]) -> list[list[float]]:
     """d3-geo (plotly's geo) reads a counter-clockwise exterior ring as everything but the
     polygon, so rings are turned clockwise (negative shoelace area in lon/lat)."""
-    arr = np.asarray(ring, dtype=float)
-    area = float(np.sum(arr[:-1, 0] * arr[1:, 1] - arr[1:, 0] * arr[:-1, 1]))
-    return ring[::-1] if area > 0 else ring
+    return ring[::-1] if _signed_area(ring) > 0 else ring
+
+
+def _d3_polygon(rings: list[list[list[float]]]) -> list[list[list[float]]]:
+    """A polygon as d3-geo wants it: exterior clockwise, holes counter-clockwise."""
+    return [_clockwise(rings[0])] + [_clockwise(h)[::-1] for h in rings[1:]]
+
+
+def _group_parts(items: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Rows (one per polygon part) grouped by region code, in first-seen order."""
+    groups: dict[str, list[dict]] = {}
+    for it in items:
+        groups.setdefault(it["code"], []).append(it)
+    return list(groups.items())
 
 
 def _geojson(items: list[dict]) -> dict:
+    """One feature per region, a MultiPolygon of all its parts with their holes: plotly matches
+    a location to one feature only, so one feature per part left multi-part districts drawn as
+    their first (often tiny) part and looking blank."""
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": it["code"], "properties": {},
-         "geometry": {"type": "Polygon", "coordinates": [_clockwise(it["polygon"])]}} for it in items]}
+        {"type": "Feature", "id": code, "properties": {},
+         "geometry": {"type": "MultiPolygon", "coordinates": [_d3_polygon(p["polygon"]) for p in parts]}}
+        for code, parts in _group_parts(items)]}
 
 
 def _rgba(fill: list[int]) -> str:
@@ -191,29 +289,60 @@ def hovertemplate(tooltip_html: str) -> str:
     return out + "<extra></extra>"
 
 
+def _customdata(r: dict) -> list:
+    """The tooltip fields, then the region's code (which a click on a circle reports)."""
+    return [*(r[f] if r[f] is not None else "—" for f in TOOLTIP_FIELDS), r["code"]]
+
+
 def compact_figure(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list[dict],
-                   tooltip_html: str, height: int) -> go.Figure:
+                   tooltip_html: str, height: int, circles: list[dict] | None = None,
+                   outline: list[dict] | None = None) -> go.Figure:
     """The overview's map: the regions in their class colours (each its own colour, so a
     colour scale with one stop per region), 提级监督 outlines, names; clicking a region selects
-    its code (`location`). The tooltip is the deck map's."""
-    n = len(rows)
-    stops = [[i / max(n - 1, 1), _rgba(r["fill"])] for i, r in enumerate(rows)]
+    its code (`location`). Regions without polygons are circles (trace "circles") inside the
+    nearest ancestor's `outline`. The tooltip is the deck map's."""
+    regions = [parts[0] for _, parts in _group_parts(rows)]
+    n = len(regions)
+    stops = [[i / max(n - 1, 1), _rgba(r["fill"])] for i, r in enumerate(regions)]
     if n == 1:
         stops.append([1.0, stops[0][1]])
+    traces = []
+    if outline:
+        traces.append({"type": "choropleth", "name": "outline", "geojson": _geojson(outline),
+                       "locations": [code for code, _ in _group_parts(outline)], "featureidkey": "id",
+                       "z": [0] * len(_group_parts(outline)),
+                       "colorscale": [[0, "rgba(240,240,240,0.5)"], [1, "rgba(240,240,240,0.5)"]],
+                       "showscale": False, "marker": {"line": {"color": "#5a5a5a", "width": 2}},
+                       "hoverinfo": "skip"})
     # Plain dicts and no validation (as plotly express does): validating the polygons took
     # 28 ms per rerun; the tests check the figure's content instead.
-    traces = [{"type": "choropleth", "name": "regions", "geojson": _geojson(rows),
-               "locations": [r["code"] for r in rows], "featureidkey": "id",
-               "z": [i / max(n - 1, 1) for i in range(n)], "zmin": 0, "zmax": 1, "colorscale": stops,
-               "showscale": False, "marker": {"line": {"color": "white", "width": 1.2}},
-               "customdata": [[r[f] if r[f] is not None else "—" for f in TOOLTIP_FIELDS] for r in rows],
-               "hovertemplate": hovertemplate(tooltip_html), "unselected": {"marker": {"opacity": 1}}}]
+    if regions:
+        traces.append({"type": "choropleth", "name": "regions", "geojson": _geojson(rows),
+                       "locations": [r["code"] for r in regions], "featureidkey": "id",
+                       "z": [i / max(n - 1, 1) for i in range(n)], "zmin": 0, "zmax": 1, "colorscale": stops,
+                       "showscale": False, "marker": {"line": {"color": "white", "width": 1.2}},
+                       "customdata": [_customdata(r) for r in regions],
+                       "hovertemplate": hovertemplate(tooltip_html), "unselected": {"marker": {"opacity": 1}}})
     if key_watch:
         traces.append({"type": "choropleth", "name": "key_watch", "geojson": _geojson(key_watch),
-                       "locations": [k["code"] for k in key_watch], "featureidkey": "id",
-                       "z": [0] * len(key_watch), "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                       "locations": [code for code, _ in _group_parts(key_watch)], "featureidkey": "id",
+                       "z": [0] * len(_group_parts(key_watch)),
+                       "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
                        "showscale": False, "marker": {"line": {"color": KEY_WATCH_LINE, "width": 3}},
                        "hoverinfo": "skip"})
+    circle_codes = {c["code"] for c in circles or []}
+    if labels is not None and "key" in labels.columns and circle_codes:
+        labels = labels.filter(~pl.col("key").is_in(list(circle_codes)))  # named on the circles
+    if circles:
+        traces.append({"type": "scattergeo", "name": "circles", "mode": "markers+text",
+                       "text": [c["name"] for c in circles], "textposition": "bottom center",
+                       "textfont": {"size": 13, "color": "#141414"},
+                       "lon": [c["lon"] for c in circles], "lat": [c["lat"] for c in circles],
+                       "marker": {"size": [2 * c["radius"] for c in circles],
+                                  "color": [_rgba(c["fill"]) for c in circles],
+                                  "line": {"color": "#5a5a5a", "width": 1}},
+                       "customdata": [_customdata(c) for c in circles],
+                       "hovertemplate": hovertemplate(tooltip_html), "unselected": {"marker": {"opacity": 1}}})
     if labels is not None and labels.height:
         traces.append({"type": "scattergeo", "name": "labels", "lon": labels["lon"].to_list(),
                        "lat": labels["lat"].to_list(), "text": labels["name"].to_list(), "mode": "text",

@@ -128,6 +128,17 @@ BOUNDARY_TABLE = sa.Table(
     sa.Column("geometry", sa.Text, nullable=False),
 )
 
+# Label points the store computed (from polygons, children or parent) and wrote into
+# regions.lon / lat, so that a region's point is known to be ours: recomputed when its polygon
+# changes, and left alone once a ledger gives the region a real 经度/纬度 (queries.geo.label_points).
+LABEL_TABLE = sa.Table(
+    "label_points", metadata,
+    sa.Column("code", sa.String, primary_key=True),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("source", sa.String, nullable=False),
+)
+
 META_TABLE = sa.Table(
     "meta", metadata,
     sa.Column("key", sa.String, primary_key=True),

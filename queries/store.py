@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from queries.ddl import create_tables, file_lock, schema_lock
 from queries.schema import (
-    BOUNDARY_TABLE, COLUMNS, META_TABLE, SA_TABLES, TABLE_NAMES, Tables, conform, polars_schema,
+    BOUNDARY_TABLE, COLUMNS, LABEL_TABLE, META_TABLE, SA_TABLES, TABLE_NAMES, Tables, conform, polars_schema,
     MAIN_DATE, primary_key, sort_newest_first,
 )
 
@@ -463,6 +463,7 @@ def replace_all(url: str, tables: Tables, boundaries: dict | None = None,
         _set_meta(conn, "dataset", dataset)
         for t in reversed(TABLE_NAMES):
             conn.execute(SA_TABLES[t].delete())
+        conn.execute(LABEL_TABLE.delete())
         for t in TABLE_NAMES:
             _bulk_insert(conn, t, getattr(tables, t), progress=progress)
         if boundaries is not None:
@@ -478,10 +479,71 @@ def _write_boundaries(conn: sa.Connection, collection: dict) -> None:
         conn.execute(BOUNDARY_TABLE.insert(), rows)
 
 
-def save_boundaries(url: str, collection: dict) -> None:
-    """Replace all boundary polygons (a GeoJSON FeatureCollection keyed by property `code`)."""
+def save_boundaries(url: str, collection: dict) -> dict[str, list[str]]:
+    """Store boundary polygons (a GeoJSON FeatureCollection keyed by property `code`, WGS-84).
+
+    The polygons of the codes in `collection` are replaced and every other code's are kept, so a
+    commission can import districts now, townships later, and correct one district by importing
+    it again. Label points of regions without a ledger 经度/纬度 follow in the same transaction.
+    Returns the codes added, replaced and unchanged (the same geometry again)."""
+    from queries.geo import diff_geometries
+
+    before = data_version(url)
+    new = {f["properties"]["code"]: f["geometry"] for f in collection["features"]}
     with _write_tx(url) as tx:
-        _write_boundaries(tx.conn, collection)
+        conn = tx.conn
+        old = dict(conn.execute(sa.select(BOUNDARY_TABLE.c.code, BOUNDARY_TABLE.c.geometry)
+                                .where(BOUNDARY_TABLE.c.code.in_(list(new)))).all()) if new else {}
+        diff = diff_geometries({c: json.loads(g) for c, g in old.items()}, new)
+        if diff["replaced"]:
+            conn.execute(BOUNDARY_TABLE.delete().where(BOUNDARY_TABLE.c.code.in_(diff["replaced"])))
+        write = {c: new[c] for c in diff["added"] + diff["replaced"]}
+        if write:
+            conn.execute(BOUNDARY_TABLE.insert(), [
+                {"code": c, "geometry": json.dumps(g, separators=(",", ":"))} for c, g in write.items()])
+        regions = _refresh_label_points(conn)
+    _carry_snapshot(url, before, tx.version, upserted={"regions": regions} if regions.height else {})
+    return diff
+
+
+def _refresh_label_points(conn: sa.Connection) -> pl.DataFrame:
+    """Recompute the label points of regions without a ledger 经度/纬度 (queries.geo.label_points)
+    inside a write, after regions or boundaries changed; the region rows it changed, whole."""
+    from shapely.geometry import shape
+
+    from queries.geo import label_points
+
+    rows = [dict(r._mapping) for r in conn.execute(sa.select(SA_TABLES["regions"])).all()]
+    regions = conform("regions", pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame())
+    computed = {c: (lon, lat) for c, lon, lat in conn.execute(
+        sa.select(LABEL_TABLE.c.code, LABEL_TABLE.c.lon, LABEL_TABLE.c.lat)).all()}
+    fillable = regions.filter(pl.col("lon").is_null() | pl.col("lat").is_null()
+                              | pl.col("code").is_in(list(computed)))
+    if fillable.is_empty():
+        return regions.clear()
+    # Only the polygons a point can come from: the region's own and, for siblings spread round
+    # their parent's point, the parent's and its children's (a city's villages' polygons are
+    # most of the table).
+    parents = set(fillable["parent_code"].drop_nulls().to_list())
+    needed = (set(fillable["code"].to_list()) | parents
+              | set(regions.filter(pl.col("parent_code").is_in(list(parents)))["code"].to_list()))
+    geoms = {c: shape(json.loads(g)) for c, g in conn.execute(
+        sa.select(BOUNDARY_TABLE.c.code, BOUNDARY_TABLE.c.geometry)).all() if c in needed}
+    points = label_points(regions, geoms, computed)
+    # Codes whose stored point a ledger has since replaced with a real one are no longer ours.
+    conn.execute(LABEL_TABLE.delete())
+    if points.height:
+        conn.execute(LABEL_TABLE.insert(), points.to_dicts())
+    changed = regions.join(points.select("code", pl.col("lon").alias("_lon"), pl.col("lat").alias("_lat")),
+                           on="code", how="inner").filter(
+        (pl.col("lon") != pl.col("_lon")) | (pl.col("lat") != pl.col("_lat"))
+        | pl.col("lon").is_null() | pl.col("lat").is_null())
+    t = SA_TABLES["regions"]
+    if changed.height:
+        conn.execute(t.update().where(t.c.code == sa.bindparam("_code"))
+                     .values(lon=sa.bindparam("_lon"), lat=sa.bindparam("_lat")),
+                     [{"_code": c, "_lon": x, "_lat": y} for c, x, y in changed.select("code", "_lon", "_lat").iter_rows()])
+    return changed.with_columns(pl.col("_lon").alias("lon"), pl.col("_lat").alias("lat")).drop("_lon", "_lat")
 
 
 def load_boundaries(url: str) -> dict:
@@ -607,5 +669,11 @@ def upsert(url: str, frames: dict[str, pl.DataFrame],
                 if progress:
                     progress(done, total)
             counts[t] = df.height
-    _carry_snapshot(url, before, tx.version, upserted={t: frames[t] for t in counts})
+        # New regions get label points from the polygons already stored (boundaries imported
+        # first), and re-imported regions without 经度/纬度 keep theirs.
+        labelled = _refresh_label_points(conn) if "regions" in counts else None
+    carried = {t: frames[t] for t in counts}
+    if labelled is not None and labelled.height:
+        carried["regions"] = pl.concat([conform("regions", frames["regions"]), labelled], how="vertical")
+    _carry_snapshot(url, before, tx.version, upserted=carried)
     return counts

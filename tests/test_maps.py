@@ -8,7 +8,8 @@ from datetime import date
 import polars as pl
 import pytest
 import shapely
-from shapely.geometry import box, mapping, shape
+import numpy as np
+from shapely.geometry import Polygon, box, mapping, shape
 
 from dashboard import components_map, maps
 from dashboard.cli import main
@@ -93,7 +94,7 @@ def test_per_10k_values_use_population():
 
 
 def test_deck_uses_the_local_blank_style_and_no_outside_url():
-    rows = [{"code": "x", "polygon": [[104, 30], [104.1, 30], [104.1, 30.1]], "fill": [1, 2, 3, 4]}]
+    rows = [{"code": "x", "polygon": [[[104, 30], [104.1, 30], [104.1, 30.1], [104, 30]]], "fill": [1, 2, 3, 4]}]
     deck = maps.build_deck(rows, labels=None, key_watch=[], points=None, density=None, tooltip_html="",
                            style=maps.map_style(maps.MapConfig()))
     spec = json.loads(deck.to_json())
@@ -110,10 +111,10 @@ def test_tile_config_writes_a_raster_style(tmp_path, monkeypatch):
 
 
 def test_gcj02_tiles_shift_the_polygons():
-    ring = [[116.397128, 39.916527], [116.4, 39.92], [116.39, 39.92]]
-    deck = maps.build_deck([{"code": "x", "polygon": ring, "fill": [1, 1, 1, 1]}], labels=None,
+    ring = [[116.397128, 39.916527], [116.4, 39.92], [116.39, 39.92], [116.397128, 39.916527]]
+    deck = maps.build_deck([{"code": "x", "polygon": [ring], "fill": [1, 1, 1, 1]}], labels=None,
                            key_watch=[], points=None, density=None, tooltip_html="", style="s", shift=True)
-    shifted = deck.layers[0].data[0]["polygon"][0]
+    shifted = deck.layers[0].data[0]["polygon"][0][0]
     assert shifted[0] == pytest.approx(116.40337, abs=2e-4)
 
 
@@ -221,18 +222,18 @@ def test_import_geo_accepts_a_valid_file(tmp_path, capsys, geo_db):
     moved["features"][1]["geometry"] = square(0, 1.9)
     code, out = _import(tmp_path, capsys, geo_db, json.dumps(moved))
     assert code == 0 and "已导入 10" in out.out
-    assert store.load_boundaries(geo_db)["features"][1]["geometry"]["coordinates"][0][0][0] == pytest.approx(X0 + 1.9)
+    stored = {f["properties"]["code"]: f["geometry"] for f in store.load_boundaries(geo_db)["features"]}
+    assert shape(stored[fx.DIST_A]).bounds == pytest.approx((X0, Y0, X0 + 1.9, Y0 + 1))
 
 
 @pytest.mark.parametrize(("mutate", "message"), [
     (lambda g: "{not json", "不是有效的 JSON"),
-    (lambda g: json.dumps({"type": "Feature"}), "FeatureCollection"),
+    (lambda g: json.dumps({"type": "Feature"}), "缺少属性 code 或 adcode"),
+    (lambda g: json.dumps({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}), "FeatureCollection"),
     (lambda g: json.dumps({**g, "features": g["features"] + [{"type": "Feature", "properties": {"code": "990199000000"},
                                                               "geometry": square(0, 1)}]}), "不在区划表中"),
-    (lambda g: json.dumps({**g, "features": g["features"][:-1]}), "没有边界"),
     (lambda g: json.dumps({**g, "features": [*g["features"][:-1], {"type": "Feature", "properties": {"code": fx.V_B1a},
                                                                    "geometry": {"type": "Point", "coordinates": [1, 2]}}]}), "应为面"),
-    (lambda g: json.dumps({**g, "features": [*g["features"], g["features"][0]]}), "重复"),
 ])
 def test_import_geo_refuses_bad_files_and_writes_nothing(tmp_path, capsys, geo_db, mutate, message):
     version = store.data_version(geo_db)
@@ -256,7 +257,7 @@ CCW = [[104.0, 30.0], [105.0, 30.0], [105.0, 31.0], [104.0, 31.0], [104.0, 30.0]
 
 
 def _row(code, ring, fill, name="甲区", rank=1):
-    return {"code": code, "polygon": ring, "name": name, "value": 3, "value_text": "3 件", "rank": rank,
+    return {"code": code, "polygon": [ring], "name": name, "value": 3, "value_text": "3 件", "rank": rank,
             "yoy_text": "+50.0%", "warnings": 2, "fill": fill}
 
 
@@ -265,7 +266,8 @@ def test_compact_map_gives_each_region_its_own_class_colour():
     trace = maps.compact_figure(rows, labels=None, key_watch=[], tooltip_html="{name}", height=300).data[0]
     assert list(trace.locations) == [fx.DIST_A, fx.DIST_B] and list(trace.z) == [0.0, 1.0]
     assert [tuple(s) for s in trace.colorscale] == [(0.0, "rgba(10,20,30,1.000)"), (1.0, "rgba(200,100,0,0.200)")]
-    assert [list(c) for c in trace.customdata] == [["甲区", "3 件", 1, "+50.0%", 2], ["乙区", "3 件", 2, "+50.0%", 2]]
+    assert [list(c) for c in trace.customdata] == [["甲区", "3 件", 1, "+50.0%", 2, fx.DIST_A],
+                                                   ["乙区", "3 件", 2, "+50.0%", 2, fx.DIST_B]]
 
 
 def test_compact_map_shows_the_deck_maps_tooltip():
@@ -277,7 +279,7 @@ def test_compact_map_shows_the_deck_maps_tooltip():
 def test_compact_map_shows_a_dash_for_a_region_without_rank():
     trace = maps.compact_figure([_row(fx.DIST_A, CCW, [1, 2, 3, 255], rank=None)], labels=None, key_watch=[],
                                 tooltip_html="", height=300).data[0]
-    assert list(trace.customdata[0]) == ["甲区", "3 件", "—", "+50.0%", 2]
+    assert list(trace.customdata[0]) == ["甲区", "3 件", "—", "+50.0%", 2, fx.DIST_A]
 
 
 def test_compact_map_with_one_region_still_has_a_two_stop_scale():
@@ -290,14 +292,14 @@ def test_compact_map_turns_rings_clockwise_for_plotly_geo():
     cw = CCW[::-1]
     fig = maps.compact_figure([_row(fx.DIST_A, CCW, [1, 2, 3, 255]), _row(fx.DIST_B, cw, [1, 2, 3, 255])],
                               labels=None, key_watch=[], tooltip_html="", height=300)
-    rings = [f["geometry"]["coordinates"][0] for f in fig.data[0].geojson["features"]]
+    rings = [f["geometry"]["coordinates"][0][0] for f in fig.data[0].geojson["features"]]
     assert rings == [cw, cw]
 
 
 def test_compact_map_outlines_key_watch_villages_and_names_regions():
     labels = pl.DataFrame({"name": ["甲区"], "lon": [104.5], "lat": [30.5]})
     fig = maps.compact_figure([_row(fx.DIST_A, CCW, [1, 2, 3, 255])], labels=labels,
-                              key_watch=[{"code": fx.V_B1a, "polygon": CCW}], tooltip_html="", height=300)
+                              key_watch=[{"code": fx.V_B1a, "polygon": [CCW]}], tooltip_html="", height=300)
     regions, watch, names = fig.data
     assert list(watch.locations) == [fx.V_B1a] and watch.marker.line.width == 3 and watch.hoverinfo == "skip"
     assert list(names.text) == ["甲区"] and names.mode == "text"
@@ -324,3 +326,209 @@ def test_overview_draws_the_districts_on_the_compact_map_without_a_webgl_map(map
     assert dict(zip(regions["locations"], (row[1] for row in regions["customdata"]))) == {
         fx.DIST_A: "3 件", fx.DIST_B: "1 件"}
     assert not at.get("deck_gl_json_chart")
+
+
+# --- multi-part districts, holes, circles ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    from tests.city_fixtures import make_city
+
+    return make_city(tmp_path_factory.mktemp("city"))
+
+
+def _city_rows(city):
+    """The districts as the map panel makes them: simplified together, one row per part."""
+    coll = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": c}, "geometry": mapping(g)} for c, g in city.originals.items()]}
+    polys = geo.polygons_for_deck(geo.level_features(coll, city.district_codes, "district"))
+    table = pl.DataFrame({"key": city.district_codes, "name": [f"区{i}" for i in range(13)],
+                          "value": [float(i) for i in range(13)], "rank": list(range(13, 0, -1)),
+                          "yoy_change": [None] * 13, "warnings": [0] * 13})
+    return maps.choropleth_rows(polys, table, geo.class_breaks(table["value"].to_list()), str, str)
+
+
+def _n_parts(geom) -> int:
+    return len(geom.geoms) if geom.geom_type == "MultiPolygon" else 1
+
+
+def test_deck_draws_every_part_of_every_district_and_the_hole(city):
+    deck = maps.build_deck(_city_rows(city), labels=None, key_watch=[], points=None, density=None,
+                           tooltip_html="", style="s")
+    regions = [l for l in deck.layers if l.id == "regions"][0].data
+    parts = {c: sum(r["code"] == c for r in regions) for c in city.district_codes}
+    assert parts == {c: _n_parts(city.originals[c]) for c in city.district_codes}
+    holed = [r for r in regions if r["code"] == city.holed]
+    assert [len(r["polygon"]) for r in holed] == [2]  # exterior and hole
+    original_hole = Polygon(city.originals[city.holed].interiors[0])
+    assert Polygon(holed[0]["polygon"][1]).area == pytest.approx(original_hole.area, rel=0.1)
+
+
+def test_compact_map_draws_each_district_as_one_feature_with_all_its_parts_and_holes(city):
+    fig = maps.compact_figure(_city_rows(city), labels=None, key_watch=[], tooltip_html="", height=300)
+    trace = fig.data[0]
+    feats = {f["id"]: f["geometry"] for f in trace.geojson["features"]}
+    assert list(trace.locations) == city.district_codes and sorted(feats) == sorted(city.district_codes)
+    assert {c: len(g["coordinates"]) for c, g in feats.items()} == {
+        c: _n_parts(city.originals[c]) for c in city.district_codes}
+    exterior, hole = feats[city.holed]["coordinates"][0]
+    assert maps._signed_area(exterior) < 0 < maps._signed_area(hole)  # d3: exterior clockwise, hole not
+
+
+def test_compact_map_one_feature_per_ring_with_one_code_is_one_region(city):
+    rows = [_row(fx.DIST_A, CCW, [1, 2, 3, 255]),
+            _row(fx.DIST_A, [[106.0, 30.0], [106.1, 30.0], [106.1, 30.1], [106.0, 30.0]], [1, 2, 3, 255])]
+    trace = maps.compact_figure(rows, labels=None, key_watch=[], tooltip_html="", height=300).data[0]
+    assert list(trace.locations) == [fx.DIST_A] and len(trace.geojson["features"]) == 1
+    assert len(trace.geojson["features"][0]["geometry"]["coordinates"]) == 2
+
+
+CIRCLE_TABLE = pl.DataFrame({"key": [fx.TOWN_A1, fx.TOWN_A2], "name": ["甲一镇", "甲二街道"],
+                             "lon": [104.5, 105.5], "lat": [30.5, 30.5], "value": [1.0, 4.0],
+                             "rank": [2, 1], "yoy_change": [None, None], "warnings": [0, 3]})
+
+
+def test_circles_have_the_class_colour_and_an_area_proportional_to_the_value():
+    breaks = geo.class_breaks(CIRCLE_TABLE["value"].to_list())
+    circles = maps.circle_rows(CIRCLE_TABLE, breaks, lambda v: f"{v:.0f} 件", str)
+    small, big = circles
+    assert (big["radius"] - maps.CIRCLE_MIN_PX) == pytest.approx(2 * (small["radius"] - maps.CIRCLE_MIN_PX), abs=0.1)
+    assert big["radius"] == maps.CIRCLE_MAX_PX
+    assert small["fill"] == [*geo.palette_for(len(breaks) - 1)[0], 215] and big["fill"] == [*geo.PALETTE[-1], 215]
+    assert (big["code"], big["value_text"], big["rank"], big["warnings"]) == (fx.TOWN_A2, "4 件", 1, 3)
+
+
+def test_deck_shows_circles_inside_the_parent_outline_when_a_level_has_no_polygons():
+    circles = maps.circle_rows(CIRCLE_TABLE, [1.0, 4.0], str, str)
+    outline = [{"code": fx.DIST_A, "polygon": [CCW]}]
+    deck = maps.build_deck([], labels=None, key_watch=[], points=None, density=None, tooltip_html="{name}",
+                           style="s", circles=circles, outline=outline)
+    layers = {l.id: l for l in deck.layers}
+    assert list(layers) == ["outline", "regions", "circles"]
+    assert [c["code"] for c in layers["circles"].data] == [fx.TOWN_A1, fx.TOWN_A2] and layers["circles"].pickable
+    assert layers["outline"].pickable is False and layers["regions"].data == []
+    spec = {l["id"]: l for l in json.loads(deck.to_json())["layers"]}
+    assert spec["circles"]["radiusUnits"] == "pixels"  # a string, not the expression @@=pixels
+
+
+def test_compact_map_shows_circles_with_the_tooltip_and_their_code_for_a_click():
+    circles = maps.circle_rows(CIRCLE_TABLE, [1.0, 4.0], str, str)
+    fig = maps.compact_figure([], labels=None, key_watch=[], tooltip_html="{name}", height=300, circles=circles,
+                              outline=[{"code": fx.DIST_A, "polygon": [CCW]}])
+    outline, dots = fig.data
+    assert outline.name == "outline" and outline.hoverinfo == "skip" and list(outline.locations) == [fx.DIST_A]
+    assert dots.name == "circles" and list(dots.lon) == [104.5, 105.5]
+    assert [c[-1] for c in dots.customdata] == [fx.TOWN_A1, fx.TOWN_A2] and dots.hovertemplate.startswith("%{customdata[0]}")
+    assert list(dots.marker.size) == [2 * c["radius"] for c in circles]
+
+
+def test_clicking_a_circle_on_the_deck_map_drills_down(state):
+    state["map_chart"] = {"selection": {"objects": {"circles": [{"code": fx.TOWN_A2}]}}}
+    components_map._on_select("map_chart")
+    assert (state["district"], state["township"], state["village"]) == (fx.DIST_A, fx.TOWN_A2, None)
+
+
+def test_clicking_a_circle_on_the_compact_map_drills_down(state):
+    state["overview_chart"] = {"selection": {"points": [{"curve_number": 1, "customdata": ["甲二街道", "4", 1, "—", 3, fx.TOWN_A2]}]}}
+    components_map._on_select_compact("overview_chart")
+    assert (state["district"], state["township"], state["village"]) == (fx.DIST_A, fx.TOWN_A2, None)
+
+
+def test_gcj02_tiles_shift_circles_labels_and_points_like_the_polygons():
+    circles = maps.circle_rows(CIRCLE_TABLE, [1.0, 4.0], str, str)
+    labels = pl.DataFrame({"name": ["甲一镇"], "lon": [104.5], "lat": [30.5]})
+    pts = pl.DataFrame({"lon": [104.5], "lat": [30.5], "color": [[1, 2, 3, 4]]})
+    deck = maps.build_deck([{"code": "x", "polygon": [[[104.5, 30.5], [104.6, 30.5], [104.6, 30.6], [104.5, 30.5]]],
+                             "fill": [1, 1, 1, 1]}], labels=labels, key_watch=[], points=pts, density=pts,
+                           tooltip_html="", style="s", shift=True, circles=circles)
+    glon, glat = geo.wgs84_to_gcj02([104.5], [30.5])
+    layers = {l.id: l.data for l in deck.layers}
+    assert layers["regions"][0]["polygon"][0][0] == [pytest.approx(glon[0], abs=1e-6), pytest.approx(glat[0], abs=1e-6)]
+    for layer in ("circles", "labels", "points", "density"):
+        first = layers[layer][0]
+        assert (first["lon"], first["lat"]) == (pytest.approx(glon[0]), pytest.approx(glat[0])), layer
+
+
+def test_a_gcj02_file_comes_back_onto_gcj02_tiles_unshifted_twice(city):
+    """Stored as WGS-84, shifted once for the tiles: the vertices the file had, within 0.1 m."""
+    raw = json.loads(city.datav_gcj02.read_text())
+    first = raw["features"][1]
+    code = str(first["properties"]["adcode"]).ljust(12, "0")
+    regions = pl.DataFrame({"code": [code], "name": ["x"], "level": ["district"]})
+    check = geo.check_files([(city.datav_gcj02.name, json.dumps({"type": "FeatureCollection", "features": [first]}).encode())],
+                            regions, crs="gcj02")
+    stored = check.collection["features"][0]["geometry"]["coordinates"][0][0]
+    shifted = maps._shift_polygon([stored], True)[0]
+    original = first["geometry"]["coordinates"][0][0]
+    assert np.abs(np.asarray(shifted) - np.asarray(original)).max() < 1e-6
+
+
+@pytest.fixture()
+def districts_only_app(tmp_path, monkeypatch):
+    """The fixture city with district polygons only (label points computed on import)."""
+    url = f"sqlite:///{tmp_path}/d.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    store.save_boundaries(url, {"type": "FeatureCollection", "features": [
+        f for f in FX_GEOJSON["features"] if f["properties"]["code"] in (fx.CITY, fx.DIST_A, fx.DIST_B)]})
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    return url
+
+
+MARCH_PARAMS = {"period": "自定义", "range": ["2024-03-01", "2024-03-31"], "as_of": "2024-03-31"}
+
+
+def test_drilling_into_a_district_without_township_polygons_shows_circles_not_a_message(districts_only_app):
+    at = signed_in("leader", params={**MARCH_PARAMS, "district": "甲区"}).run()
+    at.switch_page("app_pages/map.py").run()
+    layers = {l["id"]: l for l in _deck(at)["layers"]}
+    assert {c["code"]: c["value"] for c in layers["circles"]["data"]} == {fx.TOWN_A1: 2, fx.TOWN_A2: 1}
+    assert [o["code"] for o in layers["outline"]["data"]] == [fx.DIST_A]
+    assert not at.warning and "该级暂无边界数据，以圆点示意（圆点大小表示数值）。" in [c.value for c in at.caption]
+    inside = shape(FX_BOXES[fx.DIST_A])
+    assert all(inside.contains(shapely.Point(c["lon"], c["lat"])) for c in layers["circles"]["data"])
+
+
+def test_overview_map_of_a_district_without_township_polygons_shows_circles(districts_only_app):
+    at = signed_in("leader", params={**MARCH_PARAMS, "district": "甲区"}).run()
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "overview_chart" in c.proto.id)
+    traces = {t["name"]: t for t in spec["data"]}
+    assert [c[-1] for c in traces["circles"]["customdata"]] == [fx.TOWN_A1, fx.TOWN_A2]
+    assert traces["outline"]["locations"] == [fx.DIST_A] and "regions" not in traces
+
+
+def test_a_village_opens_its_records_instead_of_a_dead_end(districts_only_app):
+    at = signed_in("leader", params={**MARCH_PARAMS, "district": "甲区", "township": "甲一镇", "village": "东村"}).run()
+    at.switch_page("app_pages/map.py").run()
+    assert "已到村（社区）级，查看本村（社区）的明细：" in [c.value for c in at.caption]
+    assert [(l.proto.page, l.proto.label) for l in at.get("page_link")] == [
+        ("cases", "案件"), ("complaints", "信访举报"), ("rectifications", "整改事项")]
+    assert not at.get("deck_gl_json_chart") and "当前区域没有下级区域。" not in [i.value for i in at.info]
+
+
+def test_data_page_offers_the_coordinate_system_and_code_property_of_a_boundary_file(map_app):
+    at = signed_in("staff").run()
+    at.switch_page("app_pages/data_admin.py").run()
+    crs = at.selectbox(key="data_geo_crs")
+    assert crs.options == ["WGS-84（天地图、GPS）", "GCJ-02（高德、DataV、腾讯）", "BD-09（百度）"] and crs.value == "wgs84"
+    assert at.text_input(key="data_geo_code_property").value == ""
+
+
+def test_labels_of_circles_sit_below_their_dot():
+    labels = pl.DataFrame({"key": [fx.TOWN_A1, fx.DIST_B], "name": ["甲一镇", "乙区"], "lon": [104.5, 105.0],
+                           "lat": [30.5, 30.5]})
+    rows = maps._offset_labels(labels, [{"code": fx.TOWN_A1, "radius": 12.0}])
+    assert [r["offset"] for r in rows] == [[0, 22.0], [0, 0]]
+
+
+def test_a_level_with_some_polygons_draws_those_and_circles_for_the_rest(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/p.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    store.save_boundaries(url, {"type": "FeatureCollection", "features": [
+        f for f in FX_GEOJSON["features"] if f["properties"]["code"] in (fx.DIST_A, fx.DIST_B, fx.TOWN_A1)]})
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    at = signed_in("leader", params={**MARCH_PARAMS, "district": "甲区"}).run()
+    at.switch_page("app_pages/map.py").run()
+    layers = {l["id"]: l for l in _deck(at)["layers"]}
+    assert {r["code"] for r in layers["regions"]["data"]} == {fx.TOWN_A1}
+    assert [c["code"] for c in layers["circles"]["data"]] == [fx.TOWN_A2]
+    assert "1 个区划暂无边界数据，以圆点示意。" in [c.value for c in at.caption]
