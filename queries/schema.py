@@ -40,12 +40,15 @@ COLUMNS: dict[str, list[Col]] = {
         ("accountability", I64, False), ("amount_involved", F64, False),
         ("amount_recovered", F64, False), ("exposed_on", DATE, False),
         ("reflection_on", DATE, False), ("revisit_on", DATE, False), ("feedback_on", DATE, False),
+        # 立案人数 (null: 1) for a case without person rows; 内部通报 beside 公开曝光 (exposed_on).
+        ("persons", I64, False), ("notified_on", DATE, False),
     ],
     "complaints": [
         ("complaint_id", STR, True), ("region_code", STR, False), ("received_on", DATE, False),
         ("channel", CAT, False), ("field", CAT, False), ("in_scope", BOOL, False),
         ("is_repeat", BOOL, False), ("anonymous", BOOL, False), ("due_on", DATE, False),
         ("closed_on", DATE, False), ("satisfaction", CAT, False), ("case_id", STR, False),
+        ("disposition", CAT, False), ("disposed_on", DATE, False),  # 问题线索处置
     ],
     "rectifications": [
         ("item_id", STR, True), ("region_code", STR, False), ("project", CAT, False),
@@ -58,6 +61,22 @@ COLUMNS: dict[str, list[Col]] = {
     "progress_updates": [
         ("item_id", STR, True), ("reported_on", DATE, True), ("progress_pct", F64, False),
         ("note", STR, False),
+    ],
+    # 涉案人员 / 处理人员: one row per person handled, with or without a case (DESIGN.md persons).
+    # person_id is pseudonymous; nulls in region_code / filed_on / decided_on mean "the case's".
+    "persons": [
+        ("person_id", STR, True), ("case_id", STR, False), ("region_code", STR, False),
+        ("rank", CAT, False), ("party_member", BOOL, False), ("filed_on", DATE, False),
+        ("decided_on", DATE, False), ("party_sanction", CAT, False), ("gov_sanction", CAT, False),
+        ("org_measure", CAT, False), ("first_form_measure", CAT, False),
+        ("transferred_judicial", BOOL, False), ("notified", BOOL, False), ("exposed", BOOL, False),
+        ("accountable", BOOL, False),
+    ],
+    # 五个环节记录: the links counted as events. DESIGN.md's `on` is stored as held_on: ON is a
+    # reserved word in SQL, and the stores' plain SELECTs name columns unquoted.
+    "link_events": [
+        ("event_id", STR, True), ("link", CAT, False), ("held_on", DATE, False),
+        ("region_code", STR, False), ("case_id", STR, False), ("times", I64, False),
     ],
 }
 
@@ -118,7 +137,7 @@ SA_TABLES: dict[str, sa.Table] = {
     for table, cols in COLUMNS.items()
 }
 # Indexes on the columns every read filters by.
-for _t in ("cases", "complaints", "rectifications"):
+for _t in ("cases", "complaints", "rectifications", "persons", "link_events"):
     sa.Index(f"ix_{_t}_region", SA_TABLES[_t].c.region_code)
 
 # Boundary polygons, one GeoJSON geometry per region code (demo-generated or imported).
@@ -165,6 +184,15 @@ class Tables:
     complaints: pl.DataFrame
     rectifications: pl.DataFrame
     progress_updates: pl.DataFrame
+    persons: pl.DataFrame = None  # type: ignore[assignment] - empty when not given (older callers)
+    link_events: pl.DataFrame = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        """Callers written before persons and link events existed build Tables without them:
+        those ledgers are then empty, as in a store that has none."""
+        for name in ("persons", "link_events"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, empty_frame(name))
 
     @classmethod
     def from_dicts(cls, **data: dict | list | pl.DataFrame) -> "Tables":
