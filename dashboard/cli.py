@@ -206,13 +206,17 @@ def cmd_import(args: argparse.Namespace) -> int:
            and Path(p).stat().st_size > ingest.STREAM_THRESHOLD_BYTES]
     if big and len(args.files) == 1:
         return _import_stream(args.db, big[0], who)
-    result = ingest.read_paths(args.files, store.load_tables(args.db).regions)
+    known = store.load_tables(args.db)
+    result = ingest.read_paths(args.files, known.regions)
+    for note in result.notes:
+        print(note, file=sys.stderr)
     if not result.ok:
         for problem in result.problems:
             print(problem.line(), file=sys.stderr)
         audit.record(store.engine_for(args.db), event="import", account=who, target=names,
                      outcome="failure", detail={"problems": len(result.problems)})
         raise CliError(f"发现 {len(result.problems)} 处问题（行 · 列 · 值 · 问题 见上），未写入任何数据")
+    result = ingest.carry_link_dates(result, known.cases)
     from tqdm import tqdm
 
     with tqdm(total=sum(f.height for f in result.frames.values()), desc="写入", unit="行",

@@ -82,6 +82,13 @@ COLUMNS: dict[str, list[Col]] = {
 
 TABLE_NAMES = tuple(COLUMNS)
 
+# The words of the new coded columns (DESIGN.md link_events, complaints' disposition): import
+# accepts these (and the variants of queries.ingest), metrics count by them, templates offer them.
+LINKS = ("通报", "曝光", "反思剖析", "回访促建", "反馈整改")
+DISPOSITIONS = ("谈话函询", "初步核实", "暂存待查", "予以了结", "立案审查", "转办")
+# Channels of leads that are not letters or visits (信访举报 渠道 / 线索来源).
+LEAD_CHANNELS = ("巡察移交", "审计移交", "监督检查", "明查暗访", "自查自纠")
+
 # Region levels, top to bottom, with the length of the code prefix that identifies a region at
 # that level (12-digit 统计用区划代码: 2 province + 2 city + 2 county + 3 township + 3 village).
 LEVELS = ("city", "district", "township", "village")
