@@ -65,11 +65,13 @@ def _tables(url: str):
 
 
 def _config():
+    from queries.forms import FormsConfigError, mapping
     from queries.warnings_config import ConfigError, load
 
     try:
+        mapping()  # the 四种形态 table: checked before any figure is computed
         return load()
-    except ConfigError as exc:
+    except (ConfigError, FormsConfigError) as exc:
         raise CliError(str(exc)) from None
 
 
@@ -106,13 +108,15 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if start > end:
         raise CliError(f"--from {start} 晚于 --to {end}")
     region = _region(url, args.region)
-    result = metrics.summary(_tables(url), Filters(start, end, region=region), Scope(), as_of)
+    result = metrics.full_summary(_tables(url), Filters(start, end, region=region), Scope(), as_of)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         from dashboard.i18n import t
 
         for key, value in result.items():
+            if isinstance(value, dict):  # dispositions, complaints_by_channel: one line per word
+                value = "、".join(f"{word} {n}" for word, n in value.items()) or "—"
             print(f"{t('metric.' + key)}\t{value}")
     return 0
 
@@ -193,6 +197,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Check every file whole, then write all of it in one transaction, or nothing."""
     import getpass
     from pathlib import Path
+
+    _config()  # the persons sheet is checked against the 四种形态 table
 
     from queries import audit, ingest
 

@@ -89,7 +89,11 @@ def refreshing(url: str, served: int) -> bool:
 
 @st.cache_resource(show_spinner=False)
 def warning_config() -> WarningConfig:
-    """Loaded and validated once per process; a bad file stops the app with its message."""
+    """Loaded and validated once per process; a bad file stops the app with its message. The
+    四种形态 table (config/forms.toml) is checked at the same moment, for the same reason."""
+    from queries import forms
+
+    forms.mapping()
     return warnings_config.load()
 
 

@@ -79,7 +79,8 @@ def form_expr(table: dict[str, dict[str, int]] | None = None) -> pl.Expr:
 
 
 def form_sql(t: sa.FromClause, table: dict[str, dict[str, int]] | None = None) -> sa.ColumnElement:
-    """The SQL twin of `form_expr` on a persons selectable: a CASE from the most severe down."""
+    """The SQL twin of `form_expr` on a persons selectable: a CASE from the most severe down,
+    as text ('1'…'4') like the in-memory `_form` column the metrics compare."""
     table = table or mapping()
     whens = []
     for form in sorted(FORMS, reverse=True):
@@ -88,5 +89,5 @@ def form_sql(t: sa.FromClause, table: dict[str, dict[str, int]] | None = None) -
         if table["transferred_judicial"]["form"] == form:
             conds.append(t.c.transferred_judicial.is_(sa.true()))
         if conds:
-            whens.append((sa.or_(*conds), form))
+            whens.append((sa.or_(*conds), str(form)))
     return sa.case(*whens, else_=None)
