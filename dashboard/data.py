@@ -187,6 +187,15 @@ def monthly(url: str, data_version: int, start: date, end: date, region: str | N
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
+def by_category(url: str, data_version: int, start: date, end: date, region: str | None,
+                fields: tuple[str, ...], scope_region: str | None, as_of: date, metric: str, by: str) -> dict:
+    """{category: count} over the period (complaints by channel): read from the loaded tables,
+    as the composition charts are, whatever the query mode."""
+    return metrics.by_category(_tables(url, data_version), _filters(start, end, region, fields),
+                               Scope(scope_region), as_of, metric, by)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
 def rollup(url: str, data_version: int, start: date, end: date, region: str | None,
            fields: tuple[str, ...], scope_region: str | None, as_of: date,
            keys: tuple[str, ...]):
