@@ -33,7 +33,7 @@ def _help(key: str) -> str | None:
     return tr(f"def.{key}") if f"def.{key}" in CATALOGUE else None
 
 
-def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 5) -> dict:
+def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 4) -> dict:
     """Cards with value, 同比 delta and a 12-month sparkline; returns the compared values. A case
     count with persons (`PAIRED_PERSONS`) reads "X 件 Y 人"; its delta and sparkline are the 件."""
     paired = tuple(PAIRED_PERSONS[k] for k in keys if k in PAIRED_PERSONS)
@@ -42,8 +42,10 @@ def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 
     series = data.monthly(view.url, view.version, s_start, s_end, view.region, view.fields,
                           view.scope_region, view.as_of, keys)
     for row_start in range(0, len(keys), per_row):
-        cols = st.columns(per_row)
-        for col, key in zip(cols, keys[row_start:row_start + per_row]):
+        row = keys[row_start:row_start + per_row]
+        # "1,661 件 1,803 人" needs about half as much width again as a single figure.
+        cols = st.columns([1.5 if k in PAIRED_PERSONS else 1 for k in row] + [1] * (per_row - len(row)))
+        for col, key in zip(cols, row):
             m = METRICS[key]
             c = compared[key]
             delta = fmt.change(c["yoy_change"], m.is_rate, lang())

@@ -56,4 +56,4 @@ def metric_value(value: float | int | None, unit: str, lang: str = "zh") -> str:
         return rate(value)
     if unit == "money":
         return money_wan(value, lang)
-    return count(value, t(f"unit.{unit}", lang) if unit in ("count", "people") else "", lang)
+    return count(value, t(f"unit.{unit}", lang) if unit in ("count", "people", "person_times") else "", lang)

@@ -110,6 +110,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                    "Items past due and not completed on the as-of date (a stock; period ignored)"),
     # units and changes
     "unit.count": ("件", ""),
+    "unit.person_times": ("人次", ""),
     "unit.people": ("人", ""),
     "unit.wan": ("万元", "10k yuan"),
     "unit.yi": ("亿元", "100m yuan"),

@@ -173,7 +173,7 @@ class Metric:
     key: str
     num: tuple[str, ...]
     den: tuple[str, ...] = ()
-    unit: str = "count"  # count | people | money | rate
+    unit: str = "count"  # count | people | person_times (人次) | money | rate
     higher_is_better: bool = True
 
     @property
@@ -197,8 +197,8 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
     Metric("notified_cases", ("notified_cases",)),
     Metric("notified_persons", ("notified_persons", "notified_persons_rows"), unit="people"),
     Metric("exposed_persons", ("exposed_persons", "exposed_persons_rows"), unit="people"),
-    *[Metric(k, (k,), unit="people") for k in FORM_KEYS],
-    Metric("forms_total", FORM_KEYS, unit="people"),
+    *[Metric(k, (k,), unit="person_times") for k in FORM_KEYS],
+    Metric("forms_total", FORM_KEYS, unit="person_times"),
     *[Metric(k.replace("_persons", "_share"), (k,), FORM_KEYS, unit="rate") for k in FORM_KEYS],
     *[Metric(k, (k,)) for k in LINK_KEYS.values()],
     Metric("exposed", ("exposed",)),

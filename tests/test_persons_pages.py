@@ -122,7 +122,7 @@ def test_overview_cards_read_cases_and_persons(url):
     assert not at.exception
     cards = {m.label: m.value for m in at.metric}
     assert cards["立案数"] == "2 件 5 人" and cards["审结件数"] == "1 件 2 人"
-    assert cards["运用四种形态"] == "6 人"
+    assert cards["运用四种形态"] == "6 人次"
 
 
 def test_trends_forms_tab_shows_counts_sentence_and_regions(url):
