@@ -161,3 +161,10 @@ def test_every_new_label_has_chinese_and_english():
     for key in keys:
         zh, en = CATALOGUE[key]
         assert zh and en and zh != en, key
+
+
+def test_a_column_slide_with_last_year_draws_it_in_a_second_colour():
+    from dashboard.components_briefing import _figure
+
+    fig = _figure({"type": "column", "categories": ["第一种形态"], "series": {"人次": [2], "去年同期": [1]}})
+    assert fig.data[0].marker.color != fig.data[1].marker.color
