@@ -146,6 +146,9 @@ SA_TABLES: dict[str, sa.Table] = {
 # Indexes on the columns every read filters by.
 for _t in ("cases", "complaints", "rectifications", "persons", "link_events"):
     sa.Index(f"ix_{_t}_region", SA_TABLES[_t].c.region_code)
+# Persons and link events are joined to their case by the metrics (queries.persons).
+for _t in ("persons", "link_events"):
+    sa.Index(f"ix_{_t}_case", SA_TABLES[_t].c.case_id)
 
 # Boundary polygons, one GeoJSON geometry per region code (demo-generated or imported).
 BOUNDARY_TABLE = sa.Table(
