@@ -11,7 +11,7 @@ st.title(tr("trend.title"))
 st.caption(filterbar.caption(view))
 metric, every = ctr.controls()
 tabs = st.tabs([tr("trend.tab.series"), tr("trend.tab.composition"), tr("trend.tab.regions"),
-                tr("trend.tab.funnel"), tr("trend.tab.handling")])
+                tr("trend.tab.funnel"), tr("trend.tab.handling"), tr("trend.tab.forms"), tr("trend.tab.leads")])
 with tabs[0]:
     ctr.series_tab(view, metric, every)
 with tabs[1]:
@@ -22,3 +22,7 @@ with tabs[3]:
     ctr.funnel_tab(view)
 with tabs[4]:
     ctr.handling_tab(view)
+with tabs[5]:
+    ctr.forms_tab(view)
+with tabs[6]:
+    ctr.leads_tab(view)

@@ -19,7 +19,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.util import Emu, Pt
 
 from dashboard.charts_trends import period_label
-from dashboard.sentences import headline
+from dashboard.sentences import FORM_NAMES, cases_persons_sentence, forms_sentence, headline, leads_sentence, links_sentence
 from queries import boards, metrics, trends
 from queries import warnings as W
 from queries.filters import Filters, Scope
@@ -37,6 +37,8 @@ DEFINITIONS = {
             "逾期事项为截至日期的存量。来源：案件、信访举报、整改事项台账。",
     "trend": "每月立案数（按立案日期），与去年同期同月比较。来源：案件台账。",
     "map": "下级区域的信访件数（按受理日期）；汇报页面为地图，演示文稿中为排序条形图。来源：信访举报台账。",
+    "forms": "一人一次、按最重的处理措施计入一种形态（对应关系见 config/forms.toml），按处理（处分）决定日期统计；"
+             "占比为各形态人次占四种形态合计的比例。来源：涉案人员台账。",
     "funnel": "期间内审结的案件依次完成通报曝光、反思剖析、回访促建、反馈整改的件数（须依次完成前序环节）。来源：案件台账。",
     "warnings": "截至日期的预警（规则 R1–R4、C1–C3、K1–K2、P1，阈值见 config/warnings.toml），按严重程度和天数排序。",
     "slow": "按逾期整改事项数、再按未处置预警数排序；较上月为与一个月前同口径相比。来源：整改事项台账。",
@@ -68,7 +70,9 @@ def slides(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: War
     lines = headline(compared)
     scope_line = f"{region_name} · {filters.start} 至 {filters.end} · 截至 {as_of}"
     out = [Slide("title", f"{region_name}基层监督工作情况汇报", scope_line)]
-    out.append(Slide("kpis", "核心指标", lines[0] if lines else "本期无数据", bullets=lines[1:]))
+    out.append(Slide("kpis", "核心指标", lines[0] if lines else "本期无数据",
+                     bullets=[*lines[1:], cases_persons_sentence(compared), links_sentence(compared),
+                              leads_sentence(compared)]))
     ranking = metrics.rollup(tables, filters, scope, as_of, ("complaints_received",)).sort(
         "complaints_received", descending=True)
     if ranking.height:
@@ -83,6 +87,12 @@ def slides(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: War
                      chart={"type": "line", "categories": [period_label(d, "1mo", "zh") for d in trend["period"]],
                             "series": {"本期": trend["value"].to_list(),
                                        "去年同期": [v or 0 for v in trend["last_year"].to_list()]}}))
+    if compared["forms_total"]["value"]:
+        out.append(Slide("forms", "运用监督执纪“四种形态”情况", forms_sentence(compared),
+                         chart={"type": "column", "categories": list(FORM_NAMES),
+                                "series": {"人次": [compared[f"form{i}_persons"]["value"] for i in range(1, 5)],
+                                           "去年同期": [compared[f"form{i}_persons"]["yoy_value"] or 0
+                                                    for i in range(1, 5)]}}))
     funnel = trends.funnel(tables, filters, scope, as_of).filter(pl.col("district_code") == "__all__").sort("step")
     if funnel.height and funnel["count"][0]:
         last = funnel["count"][-1] / funnel["count"][0]
@@ -216,6 +226,10 @@ def summary_html(deck: Deck, account: str) -> str:
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     lines = ([kpis.message] + kpis.bullets) if kpis else []
+    forms = next((s for s in deck.slides if s.key == "forms"), None)
+    # The 件/人, five-link and lead sentences are the kpis slide's last three bullets.
+    persons_lines = ([forms.message] if forms else []) + (kpis.bullets[-3:] if kpis else [])
+    lines = lines[:-3] if kpis else lines
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{h.escape(deck.title)}</title>
 <style>@page {{ size: A4; margin: 16mm; }} body {{ font-family: "Microsoft YaHei", "Noto Sans CJK SC", sans-serif;
 font-size: 11pt; color: #111; }} h1 {{ color: #1f4e79; font-size: 18pt; margin: 0 0 4pt; }}
@@ -224,6 +238,7 @@ table {{ border-collapse: collapse; width: 100%; font-size: 9.5pt; }} th, td {{ 
 th {{ background: #1f4e79; color: #fff; }} footer {{ margin-top: 12pt; color: #777; font-size: 8.5pt; }}</style></head>
 <body><h1>{h.escape(deck.title)}</h1><div class="scope">{h.escape(deck.scope_line)}</div>
 <h2>核心指标</h2><ul>{"".join(f"<li>{h.escape(l)}</li>" for l in lines)}</ul>
+<h2>四种形态与五个环节</h2><ul>{"".join(f"<li>{h.escape(l)}</li>" for l in persons_lines)}</ul>
 <h2>重点预警</h2><p>{h.escape(warn.message) if warn else ""}</p>{table(warn.table if warn else None)}
 <h2>推进缓慢乡镇（街道）</h2>{table(slow.table.head(5) if slow and slow.table is not None else None)}
 <footer>{h.escape(account)} 生成于 {datetime.now():%Y-%m-%d %H:%M}　内部资料　注意保密</footer></body></html>"""

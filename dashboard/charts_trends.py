@@ -126,3 +126,34 @@ def handling_box(df: pl.DataFrame, axis_title: str, limit_label: str) -> go.Figu
     fig = _base_layout(fig, height=380)
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=1.12))
     return fig
+
+
+FORM_COLORS = ("#56B4E9", "#E69F00", "#D55E00", "#882255")  # first → fourth: light to grave
+
+
+def forms_by_region(df: pl.DataFrame, form_labels: list[str], axis_title: str) -> go.Figure:
+    """四种形态 人次 per child region, stacked first to fourth form (columns name,
+    form1_persons … form4_persons), regions with the most handled first."""
+    keys = [f"form{i}_persons" for i in range(1, 5)]
+    order = df.with_columns(pl.sum_horizontal(keys).alias("_total")).sort("_total", descending=True)
+    fig = go.Figure()
+    for key, label, color in zip(keys, form_labels, FORM_COLORS):
+        fig.add_trace(go.Bar(x=order["name"].to_list(), y=order[key].to_list(), name=label, marker_color=color,
+                             hovertemplate=f"%{{x}} · {label}：%{{y:,.0f}}<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text=axis_title, tickformat=",.0f", gridcolor="#e5e5e5", rangemode="tozero")
+    fig.update_xaxes(type="category")
+    fig = _base_layout(fig, height=380)
+    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=1.12))
+    return fig
+
+
+def counts_bar(labels: list[str], values: list[int], axis_title: str) -> go.Figure:
+    """Counts per category as horizontal bars, largest on top (dispositions, channels)."""
+    pairs = sorted(zip(labels, values), key=lambda p: p[1])
+    fig = go.Figure(go.Bar(y=[p[0] for p in pairs], x=[p[1] for p in pairs], orientation="h", marker_color=PRIMARY,
+                           texttemplate="%{x:,.0f}", textposition="outside", cliponaxis=False,
+                           hovertemplate="%{y}：%{x:,.0f}<extra></extra>"))
+    fig.update_xaxes(title_text=axis_title, tickformat=",.0f", gridcolor="#e5e5e5", rangemode="tozero")
+    fig.update_yaxes(type="category")
+    return _base_layout(fig, height=max(240, 40 * len(pairs) + 80))

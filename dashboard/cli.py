@@ -78,11 +78,13 @@ def _tables(url: str):
 
 
 def _config():
+    from queries.forms import FormsConfigError, mapping
     from queries.warnings_config import ConfigError, load
 
     try:
+        mapping()  # the 四种形态 table: checked before any figure is computed
         return load()
-    except ConfigError as exc:
+    except (ConfigError, FormsConfigError) as exc:
         raise CliError(str(exc)) from None
 
 
@@ -225,13 +227,15 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if start > end:
         raise CliError(f"--from {start} 晚于 --to {end}")
     region = _region(url, args.region)
-    result = metrics.summary(_tables(url), Filters(start, end, region=region), Scope(), as_of)
+    result = metrics.full_summary(_tables(url), Filters(start, end, region=region), Scope(), as_of)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         from dashboard.i18n import t
 
         for key, value in result.items():
+            if isinstance(value, dict):  # dispositions, complaints_by_channel: one line per word
+                value = "、".join(f"{word} {n}" for word, n in value.items()) or "—"
             print(f"{t('metric.' + key)}\t{value}")
     return 0
 
@@ -320,6 +324,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Check every file whole, then write all of it in one transaction, or nothing."""
     import getpass
 
+    _config()  # the persons sheet is checked against the 四种形态 table
+
     from queries import audit, ingest
 
     _existing_store(args.db)
@@ -333,13 +339,17 @@ def cmd_import(args: argparse.Namespace) -> int:
            and Path(p).stat().st_size > ingest.STREAM_THRESHOLD_BYTES]
     if big and len(args.files) == 1:
         return _import_stream(args.db, big[0], who)
-    result = ingest.read_paths(args.files, store.load_tables(args.db).regions)
+    known = store.load_tables(args.db)
+    result = ingest.read_paths(args.files, known.regions)
+    for note in result.notes:
+        print(note, file=sys.stderr)
     if not result.ok:
         for problem in result.problems:
             print(problem.line(), file=sys.stderr)
         audit.record(store.engine_for(args.db), event="import", account=who, target=names,
                      outcome="failure", detail={"problems": len(result.problems)})
         raise CliError(f"发现 {len(result.problems)} 处问题（行 · 列 · 值 · 问题 见上），未写入任何数据")
+    result = ingest.carry_link_dates(result, known.cases)
     from tqdm import tqdm
 
     with tqdm(total=sum(f.height for f in result.frames.values()), desc="写入", unit="行",

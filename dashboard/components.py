@@ -13,7 +13,10 @@ from queries.metrics import METRICS, last_months
 OVERVIEW_KPIS = (
     "cases_filed", "persons_disciplined", "funds_recovered_wan", "complaints_received",
     "closure_rate", "satisfaction_rate", "completion_rate", "rectifications_overdue",
+    "cases_closed", "forms_total",
 )
+# Cards stated in 件 and 人 ("立案 1,661 件 1,803 人"): the case metric → its persons metric.
+PAIRED_PERSONS = {"cases_filed": "persons_filed", "cases_closed": "persons_closed"}
 
 # How a 同比 change reads: rates and completion are better up, overdue better down, and plain
 # volumes (cases filed, complaints) carry no judgement, so they are shown in grey.
@@ -31,20 +34,27 @@ def _help(key: str) -> str | None:
 
 
 def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 4) -> dict:
-    """Cards with value, 同比 delta and a 12-month sparkline; returns the compared values."""
-    compared = data.compare(*view.args(), keys)
+    """Cards with value, 同比 delta and a 12-month sparkline; returns the compared values. A case
+    count with persons (`PAIRED_PERSONS`) reads "X 件 Y 人"; its delta and sparkline are the 件."""
+    paired = tuple(PAIRED_PERSONS[k] for k in keys if k in PAIRED_PERSONS)
+    compared = data.compare(*view.args(), (*keys, *paired))
     s_start, s_end = last_months(view.end, 12)
     series = data.monthly(view.url, view.version, s_start, s_end, view.region, view.fields,
                           view.scope_region, view.as_of, keys)
     for row_start in range(0, len(keys), per_row):
-        cols = st.columns(per_row)
-        for col, key in zip(cols, keys[row_start:row_start + per_row]):
+        row = keys[row_start:row_start + per_row]
+        # "1,661 件 1,803 人" needs about half as much width again as a single figure.
+        cols = st.columns([1.5 if k in PAIRED_PERSONS else 1 for k in row] + [1] * (per_row - len(row)))
+        for col, key in zip(cols, row):
             m = METRICS[key]
             c = compared[key]
             delta = fmt.change(c["yoy_change"], m.is_rate, lang())
             spark = [v if v is not None else 0 for v in series[key].to_list()]
+            value = fmt.metric_value(c["value"], m.unit, lang())
+            if key in PAIRED_PERSONS:
+                value = fmt.cases_and_persons(c["value"], compared[PAIRED_PERSONS[key]]["value"], lang())
             col.metric(
-                tr(f"metric.{key}"), fmt.metric_value(c["value"], m.unit, lang()),
+                tr(f"metric.{key}"), value,
                 delta=delta, delta_description=tr("change.yoy") if delta else None,
                 delta_color=_delta_color(key), border=True, help=_help(key),
                 chart_data=spark, chart_type="bar" if not m.is_rate else "line",

@@ -32,7 +32,8 @@ def _figure(spec: dict) -> go.Figure:
             horizontal = spec["type"] == "bar"
             fig.add_trace(go.Bar(x=values if horizontal else spec["categories"],
                                  y=spec["categories"] if horizontal else values, name=name,
-                                 orientation="h" if horizontal else "v", marker_color=PRIMARY,
+                                 orientation="h" if horizontal else "v",
+                                 marker_color=PRIMARY if i == 0 else "#E69F00",  # a second series: last year
                                  texttemplate="%{x:,.0f}" if horizontal else "%{y:,.0f}", textposition="outside",
                                  cliponaxis=False))
     fig = _base_layout(fig, height=560)

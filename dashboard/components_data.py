@@ -19,8 +19,11 @@ def import_panel(url: str, account: Account) -> None:
         _import_large_csv(url, account, uploads[0])
         return
     files = [(u.name, u.getvalue()) for u in uploads]
-    result = ingest.ingest(files, data.tables(url).regions)
+    known = data.tables(url)
+    result = ingest.ingest(files, known.regions)
     st.subheader(tr("data.preview"))
+    for note in result.notes:
+        st.text(note)  # a sheet name is the user's text: never markdown
     names = ", ".join(n for n, _ in files)
     if not result.ok:
         st.error(tr("data.problems", n=len(result.problems)))
@@ -34,6 +37,7 @@ def import_panel(url: str, account: Account) -> None:
             st.session_state["data_audited"] = names
         return
     st.success(tr("data.ready"))
+    result = ingest.carry_link_dates(result, known.cases)
     st.dataframe(pl.DataFrame([{tr("data.col.sheet"): s, tr("data.col.table"): ingest.table_label(t),
                                 tr("data.col.rows"): n} for s, t, n in result.sheets]),
                  hide_index=True, key="data_summary")
@@ -84,7 +88,7 @@ def _template(table: str) -> bytes:
 def template_panel() -> None:
     st.subheader(tr("data.templates"))
     row = st.container(horizontal=True)
-    for table in ("cases", "complaints", "rectifications", "progress_updates", "regions"):
+    for table in ("cases", "complaints", "rectifications", "progress_updates", "persons", "link_events", "regions"):
         label = ingest.table_label(table)
         row.download_button(tr("data.template", table=label), _template(table),
                             file_name=f"{label}台账模板.xlsx", key=f"data_template_{table}",

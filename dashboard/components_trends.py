@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts_trends as ct
-from dashboard import data
+from dashboard import data, fmt
 from dashboard.filterbar import View
 from dashboard.ui import lang, tr
 from queries.filters import add_months
@@ -102,6 +102,7 @@ def regions_tab(view: View, metric: str, every: str) -> None:
 
 
 def funnel_tab(view: View) -> None:
+    link_events(view)
     df = data.funnel(*view.args())
     total = df.filter(pl.col("district_code") == "__all__")
     if total.is_empty() or not total["count"][0]:
@@ -115,6 +116,76 @@ def funnel_tab(view: View) -> None:
     with right:
         st.markdown(f"**{tr('trend.funnel_table')}**")
         st.dataframe(wide, hide_index=True, key="trend_funnel_table")
+
+
+FORM_KEYS = ("form1_persons", "form2_persons", "form3_persons", "form4_persons")
+LINK_EVENT_KEYS = ("notify_events", "expose_events", "reflections", "revisits", "feedbacks")
+
+
+def forms_tab(view: View) -> None:
+    """四种形态: 人次 per form with share and 同比, the sentence reports use, and by region."""
+    from dashboard.sentences import forms_sentence
+
+    keys = (*FORM_KEYS, *(k.replace("_persons", "_share") for k in FORM_KEYS), "forms_total")
+    c = data.compare(*view.args(), keys)
+    if not c["forms_total"]["value"]:
+        st.info(tr("empty.period"))
+        return
+    st.text(forms_sentence(c))
+    for col, key in zip(st.columns(4), FORM_KEYS):
+        share = c[key.replace("_persons", "_share")]["value"]
+        change = fmt.change(c[key]["yoy_change"], False, lang()) or tr("change.na")
+        col.metric(tr(f"metric.{key}"), fmt.count(c[key]["value"], tr("trend.person_times"), lang()),
+                   delta=fmt.change(c[key]["yoy_change"], False, lang()), delta_color="off",
+                   delta_description=tr("change.yoy"), border=True,
+                   help=tr("trend.share_yoy", share=fmt.rate(share), change=change))
+    df = data.rollup(*view.args(), FORM_KEYS)
+    if df.height:
+        st.markdown(f"**{tr('trend.forms_by_region')}**")
+        labels = [tr(f"metric.{k}") for k in FORM_KEYS]
+        st.plotly_chart(ct.forms_by_region(df, labels, tr("trend.person_times")), key="trend_forms_chart",
+                        config={"displaylogo": False})
+
+
+def leads_tab(view: View) -> None:
+    """线索处置: disposed leads per disposition, 处置率, and complaints per channel."""
+    from dashboard.sentences import leads_sentence
+    from queries.metrics import DISPOSITION_KEYS
+
+    keys = ("leads_disposed", "disposal_rate", *DISPOSITION_KEYS.values())
+    c = data.compare(*view.args(), keys)
+    st.text(leads_sentence(c))
+    a, b = st.columns(2)
+    a.metric(tr("metric.leads_disposed"), fmt.count(c["leads_disposed"]["value"], tr("unit.count"), lang()),
+             delta=fmt.change(c["leads_disposed"]["yoy_change"], False, lang()), delta_color="off",
+             delta_description=tr("change.yoy"), border=True)
+    b.metric(tr("metric.disposal_rate"), fmt.rate(c["disposal_rate"]["value"]),
+             delta=fmt.change(c["disposal_rate"]["yoy_change"], True, lang()),
+             delta_description=tr("change.yoy"), border=True)
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{tr('trend.dispositions')}**")
+        values = [c[k]["value"] or 0 for k in DISPOSITION_KEYS.values()]
+        st.plotly_chart(ct.counts_bar([tr(f"metric.{k}") for k in DISPOSITION_KEYS.values()], values,
+                                      tr("trend.pieces")), key="trend_dispositions_chart", config={"displaylogo": False})
+    with right:
+        st.markdown(f"**{tr('trend.channels')}**")
+        channels = data.by_category(*view.args(), "complaints_received", "channel")
+        if channels:
+            st.plotly_chart(ct.counts_bar(list(channels), list(channels.values()), tr("trend.pieces")),
+                            key="trend_channels_chart", config={"displaylogo": False})
+        else:
+            st.info(tr("empty.period"))
+
+
+def link_events(view: View) -> None:
+    """The five links counted as events (次), beside the per-case funnel."""
+    c = data.compare(*view.args(), LINK_EVENT_KEYS)
+    st.markdown(f"**{tr('trend.link_events')}**")
+    for col, key in zip(st.columns(5), LINK_EVENT_KEYS):
+        col.metric(tr(f"metric.{key}"), fmt.count(c[key]["value"], tr("unit.times"), lang()),
+                   delta=fmt.change(c[key]["yoy_change"], False, lang()), delta_color="off",
+                   delta_description=tr("change.yoy"), border=True)
 
 
 def handling_tab(view: View) -> None:

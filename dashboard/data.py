@@ -89,7 +89,11 @@ def refreshing(url: str, served: int) -> bool:
 
 @st.cache_resource(show_spinner=False)
 def warning_config() -> WarningConfig:
-    """Loaded and validated once per process; a bad file stops the app with its message."""
+    """Loaded and validated once per process; a bad file stops the app with its message. The
+    四种形态 table (config/forms.toml) is checked at the same moment, for the same reason."""
+    from queries import forms
+
+    forms.mapping()
     return warnings_config.load()
 
 
@@ -180,6 +184,15 @@ def monthly(url: str, data_version: int, start: date, end: date, region: str | N
             keys: tuple[str, ...]):
     return metrics.monthly(_metric_source(url, data_version), _filters(start, end, region, fields),
                            Scope(scope_region), as_of, keys)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def by_category(url: str, data_version: int, start: date, end: date, region: str | None,
+                fields: tuple[str, ...], scope_region: str | None, as_of: date, metric: str, by: str) -> dict:
+    """{category: count} over the period (complaints by channel): read from the loaded tables,
+    as the composition charts are, whatever the query mode."""
+    return metrics.by_category(_tables(url, data_version), _filters(start, end, region, fields),
+                               Scope(scope_region), as_of, metric, by)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)

@@ -192,11 +192,15 @@ def generate(scale: float = 1.0, seed: int = 7, end: date | None = None, progres
     complaints = _complaints(rng, regions, cal, scale, end, cases, planted)
     bar.update(1)
     rects, updates = _rectifications(rng, regions, names, cal, scale, end, cases, planted, bar)
+    from dashboard import demo_persons
+
+    more = demo_persons.add({"cases": cases, "complaints": complaints}, regions, cal, end, scale, seed)
     bar.close()
-    tables = Tables(regions=conform("regions", regions), cases=conform("cases", cases),
-                    complaints=conform("complaints", complaints),
+    tables = Tables(regions=conform("regions", regions), cases=conform("cases", more["cases"]),
+                    complaints=conform("complaints", more["complaints"]),
                     rectifications=conform("rectifications", rects),
-                    progress_updates=conform("progress_updates", updates))
+                    progress_updates=conform("progress_updates", updates),
+                    persons=conform("persons", more["persons"]), link_events=conform("link_events", more["link_events"]))
     return DemoData(tables, boundaries, planted)
 
 

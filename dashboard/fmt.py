@@ -42,9 +42,18 @@ def change(value: float | None, is_rate: bool, lang: str = "zh") -> str | None:
     return f"{sign}{abs(value) * 100:.1f}%"
 
 
+def cases_and_persons(cases: float | int | None, persons: float | int | None, lang: str = "zh") -> str:
+    """How commissions state a figure: "1,661 件 1,803 人" (English: "1,661 cases · 1,803 persons")."""
+    if cases is None:
+        return "—"
+    if lang == "zh":
+        return f"{count(cases, '件')} {count(persons, '人')}"
+    return f"{count(cases, lang='en')} cases · {count(persons, lang='en')} persons"
+
+
 def metric_value(value: float | int | None, unit: str, lang: str = "zh") -> str:
     if unit == "rate":
         return rate(value)
     if unit == "money":
         return money_wan(value, lang)
-    return count(value, t(f"unit.{unit}", lang) if unit in ("count", "people") else "", lang)
+    return count(value, t(f"unit.{unit}", lang) if unit in ("count", "people", "person_times") else "", lang)

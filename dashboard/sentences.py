@@ -54,3 +54,52 @@ def headline(compared: dict) -> list[str]:
     if "completion_rate" in compared:
         out.append(sentence("completion_rate", compared["completion_rate"], "mom"))
     return out
+
+
+FORM_NAMES = ("第一种形态", "第二种形态", "第三种形态", "第四种形态")
+
+
+def _n(c: dict | None) -> int:
+    return int(round((c or {}).get("value") or 0))
+
+
+def forms_sentence(compared: dict) -> str:
+    """The sentence commissions write about discipline: "运用监督执纪“四种形态”批评教育帮助和处理
+    X 人次，其中第一种形态 a 人次、占 p%，…" (shares of the four forms' sum)."""
+    total = _n(compared.get("forms_total"))
+    if not total:
+        return "本期无运用“四种形态”处理记录"
+    parts = []
+    for i, name in enumerate(FORM_NAMES, start=1):
+        n = _n(compared.get(f"form{i}_persons"))
+        parts.append(f"{name} {n:,} 人次、占 {n / total * 100:.1f}%")
+    return f"运用监督执纪“四种形态”批评教育帮助和处理 {total:,} 人次，其中" + "，".join(parts)
+
+
+def cases_persons_sentence(compared: dict) -> str:
+    """"立案 1,661 件 1,803 人，审结 1,540 件 1,650 人"."""
+    return (f"立案 {_n(compared.get('cases_filed')):,} 件 {_n(compared.get('persons_filed')):,} 人，"
+            f"审结 {_n(compared.get('cases_closed')):,} 件 {_n(compared.get('persons_closed')):,} 人")
+
+
+def links_sentence(compared: dict) -> str:
+    """The five links as reports count them: "通报 411 件 550 人，公开曝光 350 件 444 人，反思剖析
+    5,980 次，回访促建 661 次，反馈整改 549 次"."""
+    return (f"通报 {_n(compared.get('notified_cases')):,} 件 {_n(compared.get('notified_persons')):,} 人，"
+            f"公开曝光 {_n(compared.get('exposed')):,} 件 {_n(compared.get('exposed_persons')):,} 人，"
+            f"反思剖析 {_n(compared.get('reflections')):,} 次，回访促建 {_n(compared.get('revisits')):,} 次，"
+            f"反馈整改 {_n(compared.get('feedbacks')):,} 次")
+
+
+def leads_sentence(compared: dict) -> str:
+    """"处置问题线索 2,279 件，其中谈话函询 a 件、初步核实 b 件…，处置率 p%"."""
+    from queries.metrics import DISPOSITION_KEYS
+
+    total = _n(compared.get("leads_disposed"))
+    if not total:
+        return "本期无问题线索处置记录"
+    parts = "、".join(f"{word} {_n(compared.get(k)):,} 件" for word, k in DISPOSITION_KEYS.items()
+                     if _n(compared.get(k)))
+    rate = (compared.get("disposal_rate") or {}).get("value")
+    tail = f"，处置率 {rate * 100:.1f}%" if rate is not None else ""
+    return f"处置问题线索 {total:,} 件，其中{parts}{tail}"

@@ -19,7 +19,7 @@ from queries.filters import Filters, Scope, effective_region
 from queries.memo import Memo
 from queries.regions import prefix_of
 
-FACT_TABLES = ("cases", "complaints", "rectifications")
+FACT_TABLES = ("cases", "complaints", "rectifications", "persons", "link_events")
 # Columns compared against a fixed list of values: categoricals compare and hash as integers.
 CATEGORY_COLUMNS = ("field", "source", "channel", "satisfaction")
 FILTER_COLUMNS = {"field": "fields", "source": "sources", "channel": "channels"}
@@ -70,12 +70,15 @@ class Facts:
 
 
 def build(tables) -> Facts:  # noqa: ANN001 - queries.schema.Tables (imported lazily by it)
-    codes = pl.concat([tables.regions["code"]] + [getattr(tables, t)["region_code"] for t in FACT_TABLES])
+    from queries.persons import frame  # persons completed from their cases (see there)
+
+    sources = {t: frame(tables, t) for t in FACT_TABLES}
+    codes = pl.concat([tables.regions["code"]] + [sources[t]["region_code"] for t in FACT_TABLES])
     codes = codes.drop_nulls().unique().sort()
     enum = pl.Enum(codes)
     frames = {}
     for t in FACT_TABLES:
-        df = getattr(tables, t)
+        df = sources[t]
         cats = [pl.col(c).cast(pl.Categorical) for c in CATEGORY_COLUMNS if c in df.columns]
         frames[t] = df.with_columns(
             pl.col("region_code").cast(enum).to_physical().cast(pl.UInt32).alias(RID), *cats)

@@ -16,7 +16,8 @@ import polars as pl
 
 from queries import ledger_headers as lh
 from queries.regions import normalize_code
-from queries.schema import conform, polars_schema, primary_key
+from queries import forms
+from queries.schema import DISPOSITIONS, LINKS, conform, polars_schema, primary_key
 
 ROW = "__row"
 TRUE_WORDS = ("是", "Y", "YES", "1", "√", "✓", "TRUE", "匿名")
@@ -44,6 +45,8 @@ class Ingested:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     sheets: list[tuple[str, str, int]] = field(default_factory=list)  # (sheet, table, rows)
+    # What was read but not imported, said to the user beside the counts (not an error).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -189,8 +192,13 @@ def _parse_sheet(sheet: str, table: str, raw: pl.DataFrame, problems: list[Probl
         if not text:
             continue
         banned = lh.IDENTIFYING_ANYWHERE + (lh.IDENTIFYING_IN_COMPLAINTS if table == "complaints" else ())
+        banned += lh.IDENTIFYING_IN_PERSONS if table == "persons" else ()
         hit = next((b for b in banned if b in text and c not in mapping), None)
-        if hit:
+        if hit and table == "persons":
+            problems.append(Problem(sheet, int(header_row[ROW]), text, "",
+                                    f"含有可识别被处理人员身份的列“{text}”，本系统只统计人数、不记录身份，"
+                                    "请删除该列后重新导入"))
+        elif hit:
             problems.append(Problem(sheet, int(header_row[ROW]), text, "",
                                     f"含有可识别举报人身份的列“{text}”，依法不得导入，请删除该列后重新导入"))
     body = raw.slice(idx + 1)
@@ -213,6 +221,7 @@ def _parse_sheet(sheet: str, table: str, raw: pl.DataFrame, problems: list[Probl
     renamed = body.select(pl.col(ROW), *[pl.col(c).alias(mapping[c][0]) for c in data_cols])
     names = {column: text for c, (column, text) in mapping.items()}
     typed = _typed(sheet, table, renamed, names, problems, header_row)
+    typed = _coded_values(sheet, table, renamed, typed, names, problems)
     if "region_code" not in seen:
         path_cols = {_PATH_HEADERS[lh.normalize(v)]: c for c, v in header_row.items()
                      if c != ROW and v and lh.normalize(v) in _PATH_HEADERS}
@@ -301,6 +310,109 @@ def _typed(sheet: str, table: str, df: pl.DataFrame, names: dict[str, str], prob
     return out
 
 
+# Words staff write for a link (五个环节记录 环节) → the stored link.
+LINK_WORDS = {"通报": "通报", "内部通报": "通报", "曝光": "曝光", "公开曝光": "曝光", "点名道姓曝光": "曝光",
+              "反思剖析": "反思剖析", "剖析": "反思剖析", "回访促建": "回访促建", "回访": "回访促建",
+              "反馈整改": "反馈整改", "反馈": "反馈整改"}
+# Written in a measure column for "none".
+NONE_WORDS = ("无", "—", "-", "/", "／")
+
+
+def _coded_values(sheet: str, table: str, raw: pl.DataFrame, typed: pl.DataFrame, names: dict[str, str],
+                  problems: list[Problem]) -> pl.DataFrame:
+    """The words of the persons, link-event and disposition columns checked against their lists
+    (config/forms.toml for measures), a stated 四种形态 checked against the measures, a person
+    without a case given a region, an event's 次数 defaulted to 1. Each problem on its row."""
+    def report(bad: pl.Expr, column: str, message: str, frame: pl.DataFrame = raw) -> None:
+        for r in frame.filter(bad).select(ROW, column).head(200).iter_rows():
+            problems.append(Problem(sheet, r[0], names.get(column, column), str(r[1] or ""), message))
+
+    if table == "complaints" and "disposition" in typed.columns:
+        report(pl.col("disposition").is_not_null() & ~pl.col("disposition").is_in(DISPOSITIONS), "disposition",
+               f"处置方式应为 {'、'.join(DISPOSITIONS)} 之一")
+    if table == "link_events":
+        if "link" in typed.columns:
+            typed = typed.with_columns(pl.col("link").str.strip_chars().replace_strict(LINK_WORDS, default=None))
+            report(pl.col("link").is_not_null() & ~pl.col("link").str.strip_chars().is_in(list(LINK_WORDS)),
+                   "link", f"环节应为 {'、'.join(LINKS)} 之一（也可写 剖析、回访、反馈）")
+        if "times" in typed.columns:
+            report(pl.col("times") == 0, "times", "次数应不少于 1", typed)
+            typed = typed.with_columns(pl.col("times").fill_null(1))
+        else:
+            typed = typed.with_columns(pl.lit(1, dtype=pl.Int64).alias("times"))
+    if table in ("persons", "link_events"):
+        has_case = pl.col("case_id").is_not_null() if "case_id" in typed.columns else pl.lit(False)
+        has_region = pl.col("region_code").is_not_null() if "region_code" in typed.columns else pl.lit(False)
+        for r in typed.filter(~has_case & ~has_region)[ROW].head(200).to_list():
+            problems.append(Problem(sheet, r, "区划代码", "", "没有案件编号时须填写区划代码"))
+    if table != "persons":
+        return typed
+    table_words = forms.mapping()
+    for column in forms.MEASURE_COLUMNS:
+        if column in typed.columns:
+            typed = typed.with_columns(pl.when(~pl.col(column).str.strip_chars().is_in(NONE_WORDS))
+                                       .then(pl.col(column).str.strip_chars()).alias(column))
+            report(pl.col(column).is_not_null() & ~pl.col(column).str.strip_chars().is_in([*table_words[column], *NONE_WORDS]),
+                   column, f"应为 {'、'.join(table_words[column])} 之一（见 config/forms.toml）")
+    if lh.STATED_FORM in raw.columns:
+        measures = [typed[c] if c in typed.columns else pl.Series(c, [None] * typed.height, dtype=dtype)
+                    for c, dtype in [*[(c, pl.String) for c in forms.MEASURE_COLUMNS],
+                                     ("transferred_judicial", pl.Boolean)]]
+        frame = pl.DataFrame(measures).with_columns(
+            forms.form_expr(), raw[ROW], raw[lh.STATED_FORM].str.replace_all(r"\s", "").alias("stated"))
+        frame = frame.with_columns(pl.col("stated").replace_strict(forms.STATED_WORDS, default=None,
+                                                                    return_dtype=pl.Int8).alias("_stated"))
+        header = names.get(lh.STATED_FORM, "四种形态")
+        for r, stated, said, form in (frame.filter(pl.col("stated").is_not_null())
+                                      .select(ROW, "stated", "_stated", "_form").iter_rows()):
+            if said is None:
+                problems.append(Problem(sheet, r, header, stated, "形态应为 第一种形态…第四种形态 或 1–4"))
+            elif said != form:
+                actual = f"第{'一二三四'[form - 1]}种形态" if form else "无处理措施"
+                problems.append(Problem(sheet, r, header, stated, f"与本行处理措施不符（按处理措施为{actual}）"))
+    return typed
+
+
+def link_dates(cases: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """Cases whose dated link column an event moves earlier (docs/data-model.md link_events: an event with
+    a case_id and an earlier date than the case's column sets it), with those columns set; only
+    the cases that change. The per-case funnel and its warnings then see the events too."""
+    column = {"通报": "notified_on", "曝光": "exposed_on", "反思剖析": "reflection_on",
+              "回访促建": "revisit_on", "反馈整改": "feedback_on"}
+    if cases.is_empty() or events.is_empty():
+        return cases.clear()
+    first = (events.filter(pl.col("case_id").is_not_null() & pl.col("held_on").is_not_null())
+             .group_by("case_id").agg([pl.col("held_on").filter(pl.col("link").cast(pl.String) == link).min().alias(f"_{col}")
+                                       for link, col in column.items()]))
+    joined = cases.join(first, on="case_id", how="inner")
+    moved = pl.any_horizontal([pl.col(f"_{c}").is_not_null() & (pl.col(c).is_null() | (pl.col(f"_{c}") < pl.col(c)))
+                               for c in column.values()])
+    return joined.filter(moved).with_columns(
+        [pl.min_horizontal(c, f"_{c}").alias(c) for c in column.values()]).select(cases.columns)
+
+
+def carry_link_dates(result: Ingested, known_cases: pl.DataFrame) -> Ingested:
+    """Apply `link_dates` to an import before it is written: to the cases of the same file, and
+    to the store's cases (`known_cases`) the file's events point at, which join the write whole."""
+    events = result.frames.get("link_events")
+    if events is None or events.is_empty():
+        return result
+    in_file = result.frames.get("cases")
+    if in_file is not None and not in_file.is_empty():
+        moved = link_dates(in_file, events)
+        in_file = pl.concat([in_file.join(moved.select("case_id"), on="case_id", how="anti"), moved],
+                            how="diagonal_relaxed")
+        result.frames["cases"] = conform("cases", in_file)
+    stored = known_cases
+    if in_file is not None and not stored.is_empty():
+        stored = stored.join(in_file.select("case_id"), on="case_id", how="anti")
+    moved = link_dates(conform("cases", stored), events) if not stored.is_empty() else stored
+    if not moved.is_empty():
+        result.frames["cases"] = conform("cases", pl.concat([result.frames.get("cases", moved.clear()), moved],
+                                                            how="diagonal_relaxed"))
+    return result
+
+
 # --- whole file ---------------------------------------------------------------------------------
 
 def _codes(series: pl.Series, sheet: str, header: str, rows: pl.Series, problems: list[Problem],
@@ -336,14 +448,18 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
         for sheet, raw in sheets:
             label = f"{name}:{sheet}" if len(sheets) > 1 else name
             table = table_for(sheet, "" if named else name)
-            if table is None or raw.height == 0:
+            if raw.height == 0:
+                continue
+            if table is None:
+                if len(sheets) > 1 and "说明" not in sheet:  # a template's 填写说明 is not a ledger
+                    result.notes.append(f"未识别的工作表：{sheet}，未导入")
                 continue
             frame = _parse_sheet(label, table, raw, result.problems)
             if frame is not None:
                 parsed.append((label, table, frame))
                 usable += 1
         if usable == 0 and not any(p.sheet.startswith(name) for p in result.problems):
-            result.problems.append(Problem(name, None, "", "", "文件中没有可识别的台账工作表（工作表名或文件名应含 案件/信访/整改/进度/区划）"))
+            result.problems.append(Problem(name, None, "", "", "文件中没有可识别的台账工作表（工作表名或文件名应含 案件/信访/整改/进度/区划/人员/环节）"))
 
     changes: dict[str, str] = {}
     for label, table, frame in parsed:
@@ -384,8 +500,12 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
             unknown = frame.filter(pl.col("region_code").is_not_null() & ~pl.col("region_code").is_in(list(regions_known)))
             for row, code in unknown.select(ROW, "region_code").head(200).iter_rows():
                 result.problems.append(Problem(label, row, header, code, "区划代码不存在（请先导入区划）"))
-            for row in frame.filter(pl.col("region_code").is_null())[ROW].head(200).to_list():
-                result.problems.append(Problem(label, row, header, "", "缺少区划代码"))
+            missing = pl.col("region_code").is_null()
+            if table in ("persons", "link_events") and "case_id" in frame.columns:
+                missing = missing & pl.col("case_id").is_null()  # the case's region (reported above)
+            else:
+                for row in frame.filter(missing)[ROW].head(200).to_list():
+                    result.problems.append(Problem(label, row, header, "", "缺少区划代码"))
         key = primary_key(table)
         for col in key:
             if col in frame.columns:
@@ -409,7 +529,7 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
 
 def table_label(table: str) -> str:
     return {"regions": "区划", "cases": "案件", "complaints": "信访举报", "rectifications": "整改事项",
-            "progress_updates": "进度月报"}.get(table, table)
+            "progress_updates": "进度月报", "persons": "涉案人员", "link_events": "五个环节记录"}.get(table, table)
 
 
 def read_paths(paths: list[str], known_regions: pl.DataFrame) -> Ingested:

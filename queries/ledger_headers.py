@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+# The 四种形态 a persons sheet may state; a header, not a stored column.
+STATED_FORM = "stated_form"
+
 HEADERS: dict[str, dict[str, list[str]]] = {
     "regions": {
         "code": ["区划代码"], "name": ["名称", "区划名称"], "level": ["层级"], "parent_code": ["上级代码"],
@@ -20,14 +23,16 @@ HEADERS: dict[str, dict[str, list[str]]] = {
         "org_handling": ["组织处理人数", "组织处理"], "transferred_judicial": ["移送司法人数", "移送司法机关"],
         "accountability": ["问责人数", "责任追究人数"], "amount_involved": ["涉案金额（万元）", "涉案金额"],
         "amount_recovered": ["追缴金额（万元）", "挽回资金（万元）", "追缴或挽回资金", "追缴金额"],
-        "exposed_on": ["通报曝光日期"], "reflection_on": ["反思剖析日期"], "revisit_on": ["回访日期", "回访促建日期"],
+        "exposed_on": ["通报曝光日期", "曝光日期", "公开曝光日期"], "reflection_on": ["反思剖析日期"], "revisit_on": ["回访日期", "回访促建日期"],
         "feedback_on": ["反馈整改日期"],
+        "persons": ["立案人数", "涉案人数"], "notified_on": ["通报日期", "内部通报日期"],
     },
     "complaints": {
         "complaint_id": ["信访编号", "件号"], "region_code": ["区划代码"], "received_on": ["受理日期", "收件日期"],
         "channel": ["渠道", "来源方式"], "field": ["领域", "问题类别"], "in_scope": ["是否纪检监察业务范围"],
         "is_repeat": ["是否重复件"], "anonymous": ["是否匿名", "署名方式"], "due_on": ["限办日期", "办理时限"],
         "closed_on": ["办结日期"], "satisfaction": ["满意度"], "case_id": ["转立案编号"],
+        "disposition": ["处置方式"], "disposed_on": ["处置日期"],
     },
     "rectifications": {
         "item_id": ["整改编号", "事项编号"], "region_code": ["区划代码"], "project": ["专项治理项目", "所属专项"],
@@ -41,6 +46,21 @@ HEADERS: dict[str, dict[str, list[str]]] = {
     "progress_updates": {
         "item_id": ["整改编号"], "reported_on": ["报告日期", "月份"], "progress_pct": ["进度"], "note": ["进展情况"],
     },
+    "persons": {
+        "person_id": ["人员编号", "序号"], "case_id": ["案件编号", "案号"], "region_code": ["区划代码"],
+        "rank": ["职级", "人员层级"], "party_member": ["是否党员"], "filed_on": ["立案日期"],
+        "decided_on": ["处理日期", "处分日期", "决定日期"], "party_sanction": ["党纪处分", "党纪处分种类"],
+        "gov_sanction": ["政务处分", "政务处分种类"], "org_measure": ["组织处理", "组织调整"],
+        "first_form_measure": ["第一种形态处理方式", "批评教育帮助方式", "其他处理"],
+        "transferred_judicial": ["移送司法", "移送检察机关"], "notified": ["是否通报", "内部通报"],
+        "exposed": ["是否公开曝光", "点名道姓曝光"], "accountable": ["是否问责", "一案双查问责"],
+        # Not stored: checked against the measures on its row (queries.forms).
+        STATED_FORM: ["四种形态", "形态", "运用形态"],
+    },
+    "link_events": {
+        "event_id": ["记录编号", "序号"], "link": ["环节"], "held_on": ["日期", "开展日期"],
+        "region_code": ["区划代码"], "case_id": ["案件编号"], "times": ["次数"],
+    },
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -49,17 +69,26 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "complaints": ("complaint_id", "region_code", "received_on"),
     "rectifications": ("item_id", "region_code", "started_on"),
     "progress_updates": ("item_id", "reported_on", "progress_pct"),
+    # A person needs a case or a region (checked row by row in queries.ingest).
+    "persons": ("person_id",),
+    "link_events": ("event_id", "link", "held_on"),
 }
 
 # Sheet or file name → table, checked in this order (docs/ledgers.md).
+# 人员/形态 and 环节/剖析/回访 come before 案件 ("案件剖析" is a link sheet, "涉案人员" a persons
+# one); 处理 comes last, so that "信访处理" stays a complaint sheet.
 TABLE_HINTS = (("代码变更", "code_changes"), ("区划", "regions"), ("进度", "progress_updates"),
+               ("人员", "persons"), ("形态", "persons"), ("环节", "link_events"), ("剖析", "link_events"),
+               ("回访", "link_events"),
                ("整改", "rectifications"), ("案件", "cases"), ("信访", "complaints"), ("举报", "complaints"),
-               ("线索", "complaints"))
+               ("线索", "complaints"), ("处理", "persons"))
 
 # Columns that would identify a complainant: refused in a complaint sheet (姓名 only there),
 # and the unambiguous ones in any sheet.
 IDENTIFYING_ANYWHERE = ("举报人", "控告人", "身份证", "联系电话", "手机号", "住址", "家庭地址")
 IDENTIFYING_IN_COMPLAINTS = ("姓名", "电话")
+# The dashboard counts the people handled, it does not name them (docs/ledgers.md persons).
+IDENTIFYING_IN_PERSONS = ("姓名", "身份证", "联系电话", "住址")
 
 _UNIT = re.compile(r"[（(]\s*(万元|元|%|％|项|人|件|天)\s*[)）]$")
 

@@ -18,7 +18,8 @@ from queries import filters as flt
 from queries.facts import FILTER_COLUMNS, RID, Facts
 from queries.filters import Filters, Scope
 from queries.regions import child_level, level_of, root_code
-from queries.schema import PREFIX_LEN, Tables
+from queries.persons import LISTED
+from queries.schema import DISPOSITIONS, PREFIX_LEN, Tables
 
 GOOD_SATISFACTION = ("满意", "基本满意")
 EVALUATED_SATISFACTION = ("满意", "基本满意", "不满意")
@@ -32,7 +33,10 @@ class Value:
 
     kinds: count · sum (of `cols`, nulls as 0) · done_by (cols[0] on or before as_of) ·
     done_on_time (also on or before due_on) · one_of (cols[0] in `values`) · flag (cols[0] true) ·
-    flag_and_present (cols[0] true and cols[1] filled) · overdue (open at as_of, due_on passed).
+    flag_and_present (cols[0] true and cols[1] filled) · overdue (open at as_of, due_on passed) ·
+    unlisted_sum (sum, for a case without person rows only: one with them is counted from them) ·
+    unlisted_persons (cols[0], blank as 1, for a case without person rows: its 立案人数) ·
+    times_of (cols[1], blank as 1, where cols[0] is in `values`: a link event's 次数).
     """
 
     kind: str
@@ -46,6 +50,13 @@ class Value:
             return pl.repeat(1, pl.len(), dtype=pl.Int64)
         if self.kind == "sum":
             return pl.sum_horizontal([x.fill_null(0) for x in c])
+        unlisted = ~pl.col(LISTED).fill_null(False)
+        if self.kind == "unlisted_sum":
+            return pl.when(unlisted).then(pl.sum_horizontal([x.fill_null(0) for x in c])).otherwise(0)
+        if self.kind == "unlisted_persons":
+            return pl.when(unlisted).then(c[0].fill_null(1)).otherwise(0).cast(pl.Int64)
+        if self.kind == "times_of":
+            return pl.when(c[0].is_in(list(self.values))).then(c[1].fill_null(1)).otherwise(0).fill_null(0).cast(pl.Int64)
         if self.kind == "done_by":
             cond = c[0] <= as_of
         elif self.kind == "done_on_time":
@@ -94,13 +105,46 @@ class Part:
 
 
 COUNT = Value("count")
+# A case's persons where it has no person rows (立案人数, blank as 1); with rows, the rows count.
+CASE_PERSONS = Value("unlisted_persons", ("persons",))
+# 处置方式 → metric key (dispositions of leads, docs/metrics.md 线索处置).
+DISPOSITION_KEYS = {"谈话函询": "disposed_talk", "初步核实": "disposed_verify", "暂存待查": "disposed_hold",
+                    "予以了结": "disposed_closed", "立案审查": "disposed_filed", "转办": "disposed_referred"}
+FORM_KEYS = ("form1_persons", "form2_persons", "form3_persons", "form4_persons")
+# Link events counted in 次 (sum of times): link → metric key.
+LINK_KEYS = {"通报": "notify_events", "曝光": "expose_events", "反思剖析": "reflections",
+             "回访促建": "revisits", "反馈整改": "feedbacks"}
 
 PARTS: dict[str, Part] = {p.name: p for p in [
     Part("cases_filed", "cases", "filed_on", COUNT),
-    Part("persons_disciplined", "cases", "closed_on", Value("sum", ("party_discipline", "gov_sanction"))),
-    Part("org_handling", "cases", "closed_on", Value("sum", ("org_handling",))),
-    Part("transferred_judicial", "cases", "closed_on", Value("sum", ("transferred_judicial",))),
-    Part("accountability", "cases", "closed_on", Value("sum", ("accountability",))),
+    # Per-case counts for cases without person rows, plus the person rows by their decision date.
+    Part("persons_disciplined", "cases", "closed_on", Value("unlisted_sum", ("party_discipline", "gov_sanction"))),
+    Part("persons_disciplined_rows", "persons", "decided_on", Value("flag", ("_sanctioned",))),
+    Part("org_handling", "cases", "closed_on", Value("unlisted_sum", ("org_handling",))),
+    Part("org_handling_rows", "persons", "decided_on", Value("flag", ("_org",))),
+    Part("transferred_judicial", "cases", "closed_on", Value("unlisted_sum", ("transferred_judicial",))),
+    Part("transferred_judicial_rows", "persons", "decided_on", Value("flag", ("transferred_judicial",))),
+    Part("accountability", "cases", "closed_on", Value("unlisted_sum", ("accountability",))),
+    Part("accountability_rows", "persons", "decided_on", Value("flag", ("accountable",))),
+    # 件 and 人 (docs/metrics.md Metrics): 立案 / 审结 / 通报 / 曝光.
+    Part("persons_filed", "cases", "filed_on", CASE_PERSONS),
+    Part("persons_filed_rows", "persons", "filed_on", Value("flag", ("_subject",))),
+    Part("cases_closed", "cases", "closed_on", COUNT),
+    Part("persons_closed", "cases", "closed_on", CASE_PERSONS),
+    Part("persons_closed_rows", "persons", "_case_closed_on", Value("flag", ("_subject",))),
+    Part("notified_cases", "cases", "notified_on", COUNT),
+    Part("notified_persons", "cases", "notified_on", CASE_PERSONS),
+    Part("notified_persons_rows", "persons", "_case_notified_on", Value("flag", ("_notified",))),
+    Part("exposed_persons", "cases", "exposed_on", CASE_PERSONS),
+    Part("exposed_persons_rows", "persons", "_case_exposed_on", Value("flag", ("_exposed",))),
+    # 四种形态 人次 by decision date (queries.persons `_form`, config/forms.toml).
+    *[Part(k, "persons", "decided_on", Value("one_of", ("_form",), (str(i + 1),))) for i, k in enumerate(FORM_KEYS)],
+    # The five links as events (次).
+    *[Part(k, "link_events", "held_on", Value("times_of", ("link", "times"), (link,))) for link, k in LINK_KEYS.items()],
+    # 线索处置 by disposal date.
+    Part("leads_disposed", "complaints", "disposed_on", Value("one_of", ("disposition",), DISPOSITIONS)),
+    *[Part(k, "complaints", "disposed_on", Value("one_of", ("disposition",), (word,)))
+      for word, k in DISPOSITION_KEYS.items()],
     Part("exposed", "cases", "exposed_on", COUNT),
     Part("case_funds", "cases", "closed_on", Value("sum", ("amount_recovered",))),
     Part("rect_funds", "rectifications", "completed_on", Value("sum", ("funds_recovered",))),
@@ -129,7 +173,7 @@ class Metric:
     key: str
     num: tuple[str, ...]
     den: tuple[str, ...] = ()
-    unit: str = "count"  # count | people | money | rate
+    unit: str = "count"  # count | people | person_times (人次) | money | rate
     higher_is_better: bool = True
 
     @property
@@ -143,10 +187,20 @@ class Metric:
 
 METRICS: dict[str, Metric] = {m.key: m for m in [
     Metric("cases_filed", ("cases_filed",)),
-    Metric("persons_disciplined", ("persons_disciplined",), unit="people"),
-    Metric("org_handling", ("org_handling",), unit="people"),
-    Metric("transferred_judicial", ("transferred_judicial",), unit="people"),
-    Metric("accountability", ("accountability",), unit="people"),
+    Metric("persons_disciplined", ("persons_disciplined", "persons_disciplined_rows"), unit="people"),
+    Metric("org_handling", ("org_handling", "org_handling_rows"), unit="people"),
+    Metric("transferred_judicial", ("transferred_judicial", "transferred_judicial_rows"), unit="people"),
+    Metric("accountability", ("accountability", "accountability_rows"), unit="people"),
+    Metric("persons_filed", ("persons_filed", "persons_filed_rows"), unit="people"),
+    Metric("cases_closed", ("cases_closed",)),
+    Metric("persons_closed", ("persons_closed", "persons_closed_rows"), unit="people"),
+    Metric("notified_cases", ("notified_cases",)),
+    Metric("notified_persons", ("notified_persons", "notified_persons_rows"), unit="people"),
+    Metric("exposed_persons", ("exposed_persons", "exposed_persons_rows"), unit="people"),
+    *[Metric(k, (k,), unit="person_times") for k in FORM_KEYS],
+    Metric("forms_total", FORM_KEYS, unit="person_times"),
+    *[Metric(k.replace("_persons", "_share"), (k,), FORM_KEYS, unit="rate") for k in FORM_KEYS],
+    *[Metric(k, (k,)) for k in LINK_KEYS.values()],
     Metric("exposed", ("exposed",)),
     Metric("funds_recovered_wan", ("case_funds", "rect_funds"), unit="money"),
     Metric("complaints_received", ("complaints_received",)),
@@ -155,6 +209,9 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
     Metric("on_time_rate", ("complaints_closed_on_time",), ("complaints_closed",), unit="rate"),
     Metric("satisfaction_rate", ("complaints_satisfied",), ("complaints_evaluated",), unit="rate"),
     Metric("conversion_rate", ("complaints_converted",), ("complaints_in_scope",), unit="rate"),
+    Metric("leads_disposed", ("leads_disposed",)),
+    Metric("disposal_rate", ("leads_disposed",), ("complaints_received",), unit="rate"),
+    *[Metric(k, (k,)) for k in DISPOSITION_KEYS.values()],
     Metric("rectifications_total", ("rectifications_total",)),
     Metric("rectifications_completed", ("rectifications_completed",)),
     Metric("completion_rate", ("rect_due_completed",), ("rect_due",), unit="rate"),
@@ -169,6 +226,12 @@ SUMMARY_KEYS = (
     "exposed", "funds_recovered_wan", "complaints_received", "complaints_closed", "closure_rate",
     "on_time_rate", "satisfaction_rate", "rectifications_total", "rectifications_completed",
     "rectifications_overdue", "rules_established",
+)
+# The keys docs/metrics.md added for 件 and 人, 四种形态, the five links and 线索处置 (after the above;
+# then `dispositions` and `complaints_by_channel`, see `full_summary`).
+PERSON_SUMMARY_KEYS = (
+    "persons_filed", "cases_closed", "persons_closed", "notified_cases", "notified_persons", "exposed_persons",
+    *FORM_KEYS, "reflections", "revisits", "feedbacks", "leads_disposed",
 )
 
 KEY = "key"      # a result's region (child) code
@@ -463,10 +526,32 @@ def compute(tables: "Tables | Source", filters: Filters, scope: Scope, as_of: da
 
 
 def summary(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> dict:
-    """The `summary --json` contract (docs/cli.md): its keys, money rounded to 2 decimals."""
+    """The first `summary --json` keys (docs/cli.md: cases, complaints, rectifications), money
+    rounded to 2 decimals: the figures every page has shown since the start."""
     values = compute(tables, filters, scope, as_of, SUMMARY_KEYS)
     values["funds_recovered_wan"] = round(float(values["funds_recovered_wan"]), 2)
     return {k: values[k] for k in SUMMARY_KEYS}
+
+
+def full_summary(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> dict:
+    """The `summary --json` contract: `summary`, then the 件/人, 四种形态, five-link and
+    线索处置 keys, `dispositions` ({处置方式: 件}, every word) and `complaints_by_channel`
+    ({渠道: 件}, the channels with complaints in the period)."""
+    out = summary(tables, filters, scope, as_of)
+    values = compute(tables, filters, scope, as_of, (*PERSON_SUMMARY_KEYS, *DISPOSITION_KEYS.values()))
+    out.update({k: values[k] for k in PERSON_SUMMARY_KEYS})
+    out["dispositions"] = {word: values[k] for word, k in DISPOSITION_KEYS.items()}
+    out["complaints_by_channel"] = by_category(tables, filters, scope, as_of, "complaints_received", "channel")
+    return out
+
+
+def by_category(tables: Tables, filters: Filters, scope: Scope, as_of: date, metric: str, by: str) -> dict[str, int]:
+    """One count metric per category over the whole period ({渠道: 件}), largest first: the
+    composition charts' `breakdown` summed, so the two cannot disagree. Categories with
+    nothing in the period are left out; a blank category is "未填写"."""
+    per = breakdown(tables, filters, scope, as_of, metric, by, "1y")
+    totals = per.group_by("category").agg(pl.col(metric).sum()).filter(pl.col(metric) > 0)
+    return dict(totals.sort([metric, "category"], descending=[True, False]).iter_rows())
 
 
 def comparison_as_of(as_of: date, end: date, new_end: date) -> date:
@@ -614,7 +699,7 @@ def breakdown(tables: Tables, filters: Filters, scope: Scope, as_of: date, metri
     composition charts. Only metrics whose parts all live in tables carrying `by` qualify."""
     m = METRICS[metric]
     parts = _parts_for([metric])
-    if m.is_stock or any(by not in getattr(tables, p.table).columns for p in parts):
+    if m.is_stock or any(by not in tables.facts.frames[p.table].columns for p in parts):
         raise ValueError(f"{metric} cannot be broken down by {by}")
     frames = []
     picked = getattr(filters, FILTER_COLUMNS.get(by, ""), ())

@@ -16,11 +16,13 @@ import polars as pl
 import sqlalchemy as sa
 
 from queries import store
+from queries.persons import selectable
 from queries.facts import FILTER_COLUMNS
 from queries.filters import Filters, Scope, effective_region
 from queries.metrics import KEY, MONTH, Part, Value, by_source
+from queries.persons import LISTED
 from queries.regions import child_level, level_of, prefix_of, root_code
-from queries.schema import PREFIX_LEN, SA_TABLES
+from queries.schema import PREFIX_LEN
 
 CODE_LEN = 12
 
@@ -30,11 +32,15 @@ def sql_value(value: Value, t: sa.Table, as_of: date) -> sa.ColumnElement:
     c = [t.c[n] for n in value.cols]
     if value.kind == "count":
         return sa.literal(1)
-    if value.kind == "sum":
+    if value.kind in ("sum", "unlisted_sum"):
         total = sa.func.coalesce(c[0], 0)
         for x in c[1:]:
             total = total + sa.func.coalesce(x, 0)
-        return total
+        return total if value.kind == "sum" else sa.case((t.c[LISTED].is_(sa.true()), 0), else_=total)
+    if value.kind == "unlisted_persons":
+        return sa.case((t.c[LISTED].is_(sa.true()), 0), else_=sa.func.coalesce(c[0], 1))
+    if value.kind == "times_of":
+        return sa.case((c[0].in_(list(value.values)), sa.func.coalesce(c[1], 1)), else_=0)
     if value.kind == "done_by":
         cond = c[0] <= as_of
     elif value.kind == "done_on_time":
@@ -94,7 +100,7 @@ class SqlSource:
         kids = self._children(filters, scope) if by in ("child", "child_month") else None
         frames = []
         for (table, date_col), group in by_source(parts).items():
-            t = SA_TABLES[table]
+            t = selectable(table)  # derived columns of queries.persons
             preds = self._where(t, filters, scope)
             if date_col is not None:
                 preds.append(t.c[date_col].between(filters.start, filters.end))
@@ -134,7 +140,7 @@ class SqlSource:
                ats: Sequence[date]) -> dict[str, list[float]]:
         out: dict[str, list[float]] = {}
         for (table, _), group in by_source(parts).items():
-            t = SA_TABLES[table]
+            t = selectable(table)  # derived columns of queries.persons
             cols = [sa.cast(sa.func.sum(sql_value(p.value, t, at)), sa.Float) for p in group for at in ats]
             row = self._run(sa.select(*cols).where(*self._where(t, filters, scope)))[0]
             for i, p in enumerate(group):

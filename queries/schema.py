@@ -40,12 +40,15 @@ COLUMNS: dict[str, list[Col]] = {
         ("accountability", I64, False), ("amount_involved", F64, False),
         ("amount_recovered", F64, False), ("exposed_on", DATE, False),
         ("reflection_on", DATE, False), ("revisit_on", DATE, False), ("feedback_on", DATE, False),
+        # 立案人数 (null: 1) for a case without person rows; 内部通报 beside 公开曝光 (exposed_on).
+        ("persons", I64, False), ("notified_on", DATE, False),
     ],
     "complaints": [
         ("complaint_id", STR, True), ("region_code", STR, False), ("received_on", DATE, False),
         ("channel", CAT, False), ("field", CAT, False), ("in_scope", BOOL, False),
         ("is_repeat", BOOL, False), ("anonymous", BOOL, False), ("due_on", DATE, False),
         ("closed_on", DATE, False), ("satisfaction", CAT, False), ("case_id", STR, False),
+        ("disposition", CAT, False), ("disposed_on", DATE, False),  # 问题线索处置
     ],
     "rectifications": [
         ("item_id", STR, True), ("region_code", STR, False), ("project", CAT, False),
@@ -59,9 +62,32 @@ COLUMNS: dict[str, list[Col]] = {
         ("item_id", STR, True), ("reported_on", DATE, True), ("progress_pct", F64, False),
         ("note", STR, False),
     ],
+    # 涉案人员 / 处理人员: one row per person handled, with or without a case (docs/data-model.md persons).
+    # person_id is pseudonymous; nulls in region_code / filed_on / decided_on mean "the case's".
+    "persons": [
+        ("person_id", STR, True), ("case_id", STR, False), ("region_code", STR, False),
+        ("rank", CAT, False), ("party_member", BOOL, False), ("filed_on", DATE, False),
+        ("decided_on", DATE, False), ("party_sanction", CAT, False), ("gov_sanction", CAT, False),
+        ("org_measure", CAT, False), ("first_form_measure", CAT, False),
+        ("transferred_judicial", BOOL, False), ("notified", BOOL, False), ("exposed", BOOL, False),
+        ("accountable", BOOL, False),
+    ],
+    # 五个环节记录: the links counted as events. docs/data-model.md's `on` is stored as held_on: ON is a
+    # reserved word in SQL, and the stores' plain SELECTs name columns unquoted.
+    "link_events": [
+        ("event_id", STR, True), ("link", CAT, False), ("held_on", DATE, False),
+        ("region_code", STR, False), ("case_id", STR, False), ("times", I64, False),
+    ],
 }
 
 TABLE_NAMES = tuple(COLUMNS)
+
+# The words of the new coded columns (docs/data-model.md link_events, complaints' disposition): import
+# accepts these (and the variants of queries.ingest), metrics count by them, templates offer them.
+LINKS = ("通报", "曝光", "反思剖析", "回访促建", "反馈整改")
+DISPOSITIONS = ("谈话函询", "初步核实", "暂存待查", "予以了结", "立案审查", "转办")
+# Channels of leads that are not letters or visits (信访举报 渠道 / 线索来源).
+LEAD_CHANNELS = ("巡察移交", "审计移交", "监督检查", "明查暗访", "自查自纠")
 
 # Region levels, top to bottom, with the length of the code prefix that identifies a region at
 # that level (12-digit 统计用区划代码: 2 province + 2 city + 2 county + 3 township + 3 village).
@@ -118,8 +144,11 @@ SA_TABLES: dict[str, sa.Table] = {
     for table, cols in COLUMNS.items()
 }
 # Indexes on the columns every read filters by.
-for _t in ("cases", "complaints", "rectifications"):
+for _t in ("cases", "complaints", "rectifications", "persons", "link_events"):
     sa.Index(f"ix_{_t}_region", SA_TABLES[_t].c.region_code)
+# Persons and link events are joined to their case by the metrics (queries.persons).
+for _t in ("persons", "link_events"):
+    sa.Index(f"ix_{_t}_case", SA_TABLES[_t].c.case_id)
 
 # Boundary polygons, one GeoJSON geometry per region code (demo-generated or imported).
 BOUNDARY_TABLE = sa.Table(
@@ -176,6 +205,15 @@ class Tables:
     complaints: pl.DataFrame
     rectifications: pl.DataFrame
     progress_updates: pl.DataFrame
+    persons: pl.DataFrame = None  # type: ignore[assignment] - empty when not given (older callers)
+    link_events: pl.DataFrame = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        """Callers written before persons and link events existed build Tables without them:
+        those ledgers are then empty, as in a store that has none."""
+        for name in ("persons", "link_events"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, empty_frame(name))
 
     @classmethod
     def from_dicts(cls, **data: dict | list | pl.DataFrame) -> "Tables":

@@ -90,7 +90,27 @@ def engine_for(url: str) -> sa.Engine:
 def init_schema(url: str) -> None:
     eng = engine_for(url)
     create_tables(eng)
+    add_missing_columns(eng)
     _ensure_store_id(eng)
+
+
+def add_missing_columns(eng: sa.Engine) -> None:
+    """Bring a store made by an older version up to the declared columns (cases.persons,
+    complaints.disposition …): `create_all` makes missing tables but never touches existing
+    ones, and every read selects all declared columns. Added columns are nullable, so existing
+    rows read as "not stated" (a case's persons then counts as 1). Under the schema lock, so two
+    processes starting together do not both add a column."""
+    with schema_lock(eng):
+        inspector = sa.inspect(eng)
+        present = {t: {c["name"] for c in inspector.get_columns(t)}
+                   for t in TABLE_NAMES if inspector.has_table(t)}
+        prep = eng.dialect.identifier_preparer
+        with eng.begin() as conn:
+            for t, have in present.items():
+                for col in SA_TABLES[t].columns:
+                    if col.name not in have:
+                        conn.execute(sa.text(f"ALTER TABLE {prep.quote(t)} ADD COLUMN {prep.quote(col.name)} "
+                                             f"{col.type.compile(dialect=eng.dialect)}"))
 
 
 def _ensure_store_id(eng: sa.Engine) -> None:

@@ -29,7 +29,7 @@ def test_overview_cards_show_the_march_figures(app):
     app.run()
     assert not app.exception
     assert cards(app) == {
-        "立案数": "2 件", "处分人数": "2 人", "追缴挽回资金": "6.00 万元", "信访件数": "4 件",
+        "立案数": "2 件 2 人", "处分人数": "2 人", "追缴挽回资金": "6.00 万元", "信访件数": "4 件",
         "办结率": "50.0%", "满意率": "50.0%", "整改完成率": "33.3%", "逾期事项": "2 件"}
 
 
@@ -46,7 +46,7 @@ def test_choosing_a_district_narrows_the_cards(app):
     app.selectbox(key="district").set_value(fx.DIST_A).run()
     got = cards(app)
     assert (got["立案数"], got["信访件数"], got["追缴挽回资金"], got["办结率"]) == (
-        "1 件", "3 件", "5.50 万元", "66.7%")
+        "1 件 1 人", "3 件", "5.50 万元", "66.7%")
 
 
 def test_choosing_a_village_narrows_to_the_village(app):
@@ -55,21 +55,21 @@ def test_choosing_a_village_narrows_to_the_village(app):
     app.selectbox(key="township").set_value(fx.TOWN_A1).run()
     app.selectbox(key="village").set_value(fx.V_A1b).run()
     got = cards(app)
-    assert (got["立案数"], got["信访件数"], got["逾期事项"]) == ("0 件", "1 件", "0 件")
+    assert (got["立案数"], got["信访件数"], got["逾期事项"]) == ("0 件 0 人", "1 件", "0 件")
 
 
 def test_changing_the_period_changes_the_cards(app):
     app.run()
     app.date_input(key="range").set_value(("2024-02-01", "2024-02-29")).run()
     got = cards(app)
-    assert (got["立案数"], got["信访件数"], got["办结率"]) == ("1 件", "1 件", "100.0%")
+    assert (got["立案数"], got["信访件数"], got["办结率"]) == ("1 件 1 人", "1 件", "100.0%")
 
 
 def test_period_preset_year_ends_at_as_of(app):
     app.run()
     app.button_group(key="period").set_value("year").run()
     assert app.session_state["view"].start.isoformat() == "2024-01-01"
-    assert cards(app)["立案数"] == "3 件"  # c1, c2, c3
+    assert cards(app)["立案数"] == "3 件 3 人"  # c1, c2, c3
 
 
 def test_ranking_lists_districts_with_their_values(app):
@@ -121,11 +121,11 @@ def test_pushdown_mode_shows_the_same_march_figures(app, monkeypatch):
     app.run()
     assert calls, "the cards were not computed by the database"
     assert not app.exception
-    assert cards(app)["立案数"] == "2 件" and cards(app)["办结率"] == "50.0%"
+    assert cards(app)["立案数"] == "2 件 2 人" and cards(app)["办结率"] == "50.0%"
     app.selectbox(key="district").set_value(fx.DIST_A).run()
     got = cards(app)
     assert (got["立案数"], got["信访件数"], got["追缴挽回资金"], got["办结率"]) == (
-        "1 件", "3 件", "5.50 万元", "66.7%")
+        "1 件 1 人", "3 件", "5.50 万元", "66.7%")
 
 
 def test_a_write_by_another_tool_is_loaded_in_the_background_while_the_held_version_is_shown(app):
@@ -137,7 +137,7 @@ def test_a_write_by_another_tool_is_loaded_in_the_background_while_the_held_vers
     from queries import refresh
 
     app.run()
-    assert cards(app)["立案数"] == "2 件"
+    assert cards(app)["立案数"] == "2 件 2 人"
     url = os.environ["OVERSIGHT_DB_URL"]
     # Another tool writes a March case straight into the database: a new version, no snapshot.
     c5 = fx.tables().cases.filter(pl.col("case_id") == "c1").with_columns(case_id=pl.lit("c5"))
@@ -146,11 +146,11 @@ def test_a_write_by_another_tool_is_loaded_in_the_background_while_the_held_vers
         newest = store._bump_version(conn)
     app.run()
     assert not app.exception
-    assert cards(app)["立案数"] == "2 件"
+    assert cards(app)["立案数"] == "2 件 2 人"
     assert [i.value for i in app.info if "后台载入" in i.value] == [
         "台账数据已更新，正在后台载入新数据，完成后本页自动刷新；当前显示的是更新前的数据。"]
     assert data._refresher.wait(url, newest, 120) is refresh.State.DONE
     assert store.has_snapshot(url, newest)
     app.run()
-    assert cards(app)["立案数"] == "3 件"
+    assert cards(app)["立案数"] == "3 件 3 人"
     assert [i.value for i in app.info if "后台载入" in i.value] == []
