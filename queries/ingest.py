@@ -7,7 +7,6 @@ polars, vectorised, so a million-row CSV is checked in seconds. Every problem is
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,10 +14,11 @@ from pathlib import Path
 import polars as pl
 
 from queries import ledger_headers as lh
+from queries import limits, sheets
 from queries.regions import normalize_code
 from queries.schema import conform, polars_schema, primary_key
 
-ROW = "__row"
+ROW = sheets.ROW
 TRUE_WORDS = ("是", "Y", "YES", "1", "√", "✓", "TRUE", "匿名")
 FALSE_WORDS = ("否", "N", "NO", "0", "FALSE", "署名", "")
 LEVEL_WORDS = {"市": "city", "区县": "district", "区": "district", "县": "district", "乡镇": "township",
@@ -52,40 +52,6 @@ class Ingested:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _text(v: object) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if hasattr(v, "isoformat"):
-        return v.isoformat()[:10]
-    s = str(v).strip()
-    return s or None
-
-
-def _sheets_xlsx(data: bytes) -> list[tuple[str, pl.DataFrame]]:
-    """Every sheet as text with its real Excel row numbers (blank rows keep their numbers)."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    out = []
-    for ws in wb.worksheets:
-        rows = []
-        width = 0
-        for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_text(v) for v in values]
-            width = max(width, len(cells))
-            rows.append((i, cells))
-        cols = {ROW: [i for i, _ in rows]}
-        for c in range(width):
-            cols[f"c{c}"] = [cells[c] if c < len(cells) else None for _, cells in rows]
-        out.append((ws.title, pl.DataFrame(cols, schema={ROW: pl.Int64, **{f"c{c}": pl.String for c in range(width)}})))
-    wb.close()
-    return out
-
-
 def _decode(data: bytes) -> str:
     for enc in ("utf-8-sig", "gb18030"):
         try:
@@ -99,8 +65,7 @@ def _sheet_csv(data: bytes) -> pl.DataFrame:
     text = _decode(data)
     if "\x00" in text:
         raise ValueError("不是文本格式的 CSV 文件")
-    df = pl.read_csv(io.StringIO(text), has_header=False, infer_schema_length=0, truncate_ragged_lines=True,
-                     quote_char='"')
+    df = sheets.read_csv_text(text)
     df = df.rename({c: f"c{i}" for i, c in enumerate(df.columns)})
     return df.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in df.columns]).with_row_index(
         ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
@@ -110,14 +75,18 @@ def read_sheets(name: str, data: bytes) -> list[tuple[str, pl.DataFrame]]:
     """(sheet name, raw text frame) pairs; a CSV is one sheet named after its file."""
     if not data:
         raise ValueError("文件为空")
+    if len(data) > limits.MAX_FILE_BYTES:
+        raise ValueError(f"文件超过 {limits.mb(limits.MAX_FILE_BYTES)} 的上限（{limits.mb(len(data))}）")
     suffix = Path(name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         if not data.startswith(b"PK"):
             raise ValueError("文件扩展名为 .xlsx，但内容不是 Excel 工作簿")
         try:
-            return _sheets_xlsx(data)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-            raise ValueError(f"无法读取 Excel 文件：{exc}") from None
+            return sheets.read_xlsx(data)
+        except ValueError:
+            raise  # a limit or a broken package, already worded for the user
+        except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for a broken file
+            raise ValueError(f"无法读取 Excel 文件：{str(exc).splitlines()[0]}") from None
     if suffix in (".csv", ".txt"):
         try:
             return [(Path(name).stem, _sheet_csv(data))]
@@ -423,7 +392,7 @@ def read_paths(paths: list[str], known_regions: pl.DataFrame) -> Ingested:
 
 # --- large CSV files: checked and written batch by batch, memory bounded by the batch size ----------
 
-STREAM_THRESHOLD_BYTES = 20 * 1024 * 1024
+STREAM_THRESHOLD_BYTES = limits.STREAM_THRESHOLD_BYTES
 
 
 def _utf8_path(path: Path, tmpdir: Path) -> Path:
