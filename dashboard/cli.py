@@ -12,6 +12,7 @@ from datetime import date
 from typing import NoReturn
 
 import polars as pl
+import sqlalchemy as sa
 
 from queries import metrics, store
 from queries.filters import Filters, Scope
@@ -174,7 +175,7 @@ def _import_stream(url: str, path: str, who: str) -> int:
     from queries import audit, ingest
 
     print("大文件：分批校验…", file=sys.stderr)
-    table, problems, batches = ingest.stream_csv(path, store.load_tables(url).regions)
+    table, problems, batches = ingest.stream_csv(path, store.load_tables(url).regions, today=date.today())
     if problems:
         for problem in problems:
             print(problem.line(), file=sys.stderr)
@@ -190,7 +191,8 @@ def _import_stream(url: str, path: str, who: str) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Check every file whole, then write all of it in one transaction, or nothing."""
+    """Check every file whole, then write all of it in one transaction, or nothing. Not scoped to
+    a jurisdiction: the CLI is the operator's tool (whoever holds the database URL)."""
     import getpass
     from pathlib import Path
 
@@ -206,7 +208,7 @@ def cmd_import(args: argparse.Namespace) -> int:
            and Path(p).stat().st_size > ingest.STREAM_THRESHOLD_BYTES]
     if big and len(args.files) == 1:
         return _import_stream(args.db, big[0], who)
-    result = ingest.read_paths(args.files, store.load_tables(args.db).regions)
+    result = ingest.read_paths(args.files, store.load_tables(args.db).regions, today=date.today())
     if not result.ok:
         for problem in result.problems:
             print(problem.line(), file=sys.stderr)
@@ -217,7 +219,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     with tqdm(total=sum(f.height for f in result.frames.values()), desc="写入", unit="行",
               disable=sum(f.height for f in result.frames.values()) < 50_000) as bar:
-        counts = store.upsert(args.db, result.frames, progress=lambda done, _: bar.update(done - bar.n))
+        counts = store.upsert(args.db, result.writes(), progress=lambda done, _: bar.update(done - bar.n))
     audit.record(store.engine_for(args.db), event="import", account=who, target=names, outcome="success",
                  rows=sum(counts.values()), detail=counts)
     print("已导入：" + " · ".join(f"{ingest.table_label(t)} {n:,} 行" for t, n in counts.items()))
@@ -315,3 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
+    except (sa.exc.DBAPIError, OSError) as exc:  # e.g. the failure's audit row on a read-only store
+        message = store.storage_problem(exc)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return 2

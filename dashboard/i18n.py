@@ -310,6 +310,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "data.done": ("已导入：{counts}", "Imported: {counts}"),
     "data.writing": ("正在写入…", "Writing…"),
     "data.geo": ("导入区划边界（GeoJSON）", "Import boundaries (GeoJSON)"),
+    "data.geo_city_only": ("区划边界只能由全市范围的工作人员账号导入。", "Boundaries are imported by city-wide staff accounts only."),
     "data.geo_done": ("已导入 {n} 个区划边界", "Imported {n} boundaries"),
     "data.col.sheet": ("工作表", "Sheet"), "data.col.row": ("行", "Row"), "data.col.column": ("列", "Column"),
     "data.col.value": ("值", "Value"), "data.col.problem": ("问题", "Problem"),

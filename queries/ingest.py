@@ -7,8 +7,9 @@ polars, vectorised, so a million-row CSV is checked in seconds. Every problem is
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +22,11 @@ from queries.schema import conform, polars_schema, primary_key
 ROW = sheets.ROW
 TRUE_WORDS = ("是", "Y", "YES", "1", "√", "✓", "TRUE", "匿名")
 FALSE_WORDS = ("否", "N", "NO", "0", "FALSE", "署名", "")
+# Dates that record something already done may not lie in the future: a typo (2099, 2204) would
+# otherwise sit in every period forever. Deadlines (due_on) are the only planned dates. One day
+# of margin for a ledger filled in late in the evening of another time zone.
+PLANNED_DATES = frozenset({"due_on"})
+FUTURE_MARGIN = timedelta(days=1)
 LEVEL_WORDS = {"市": "city", "区县": "district", "区": "district", "县": "district", "乡镇": "township",
                "街道": "township", "镇": "township", "乡": "township", "村": "village", "社区": "village",
                "city": "city", "district": "district", "township": "township", "village": "village"}
@@ -39,15 +45,27 @@ class Problem:
         return f"{self.sheet} · {row} · {self.column or '—'} · {self.value or '—'} · {self.message}"
 
 
+SHEET = "__sheet"
+
+
 @dataclass
 class Ingested:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     sheets: list[tuple[str, str, int]] = field(default_factory=list)  # (sheet, table, rows)
+    # Per table, the sheet label and Excel row of each row of `frames[table]`, in its order
+    # (so a later check, e.g. jurisdiction, can name the row), and the columns the file has.
+    origin: dict[str, pl.DataFrame] = field(default_factory=dict)
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems and bool(self.frames)
+
+    def writes(self) -> dict[str, pl.DataFrame]:
+        """The rows to upsert, with only the columns the file has: a column the file lacks is
+        left as it is on existing records (`store.upsert` updates the columns it is given)."""
+        return {t: f.select(self.columns[t]) for t, f in self.frames.items()}
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -145,7 +163,8 @@ def parse_number(col: pl.Expr) -> pl.Expr:
 
 # --- one sheet ----------------------------------------------------------------------------------
 
-def _parse_sheet(sheet: str, table: str, raw: pl.DataFrame, problems: list[Problem]) -> pl.DataFrame | None:
+def _parse_sheet(sheet: str, table: str, raw: pl.DataFrame, problems: list[Problem],
+                 today: date) -> pl.DataFrame | None:
     header = _find_header(raw, table)
     if header is None:
         problems.append(Problem(sheet, None, "", "", "找不到表头行（应包含规范的中文列名，如“案件编号”“区划代码”）"))
@@ -181,7 +200,7 @@ def _parse_sheet(sheet: str, table: str, raw: pl.DataFrame, problems: list[Probl
         return None
     renamed = body.select(pl.col(ROW), *[pl.col(c).alias(mapping[c][0]) for c in data_cols])
     names = {column: text for c, (column, text) in mapping.items()}
-    typed = _typed(sheet, table, renamed, names, problems, header_row)
+    typed = _typed(sheet, table, renamed, names, problems, today)
     if "region_code" not in seen:
         path_cols = {_PATH_HEADERS[lh.normalize(v)]: c for c, v in header_row.items()
                      if c != ROW and v and lh.normalize(v) in _PATH_HEADERS}
@@ -223,7 +242,7 @@ def _resolve_paths(frame: pl.DataFrame, regions: pl.DataFrame, sheet: str, probl
 
 
 def _typed(sheet: str, table: str, df: pl.DataFrame, names: dict[str, str], problems: list[Problem],
-           header_row: dict) -> pl.DataFrame:
+           today: date) -> pl.DataFrame:
     schema = polars_schema(table)
     exprs = [pl.col(ROW)]
     checks: list[tuple[str, pl.Expr, str]] = []  # (column, bad-row predicate, message)
@@ -236,6 +255,8 @@ def _typed(sheet: str, table: str, df: pl.DataFrame, names: dict[str, str], prob
         if dtype == pl.Date:
             parsed = parse_dates(src)
             checks.append((column, src.is_not_null() & parsed.is_null(), "日期无法识别"))
+            if column not in PLANNED_DATES:
+                checks.append((column, parsed > (today + FUTURE_MARGIN), f"日期晚于今天（{today.isoformat()}），不能是将来的日期"))
         elif dtype == pl.Boolean:
             parsed = parse_bool(src)
             if column == "anonymous" and lh.normalize(header) == "署名方式":
@@ -289,8 +310,9 @@ def _codes(series: pl.Series, sheet: str, header: str, rows: pl.Series, problems
     return pl.Series(series.name, out, dtype=pl.String)
 
 
-def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Ingested:
-    """Read and check every file; regions (区划) and code changes are applied before records."""
+def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame, *, today: date) -> Ingested:
+    """Read and check every file; regions (区划) and code changes are applied before records.
+    `today` bounds the dates of things done (the page and the CLI pass the wall clock)."""
     result = Ingested()
     parsed: list[tuple[str, str, pl.DataFrame]] = []
     for name, data in files:
@@ -307,7 +329,7 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
             table = table_for(sheet, "" if named else name)
             if table is None or raw.height == 0:
                 continue
-            frame = _parse_sheet(label, table, raw, result.problems)
+            frame = _parse_sheet(label, table, raw, result.problems, today)
             if frame is not None:
                 parsed.append((label, table, frame))
                 usable += 1
@@ -333,7 +355,7 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
             frame = frame.with_columns(_codes(frame["parent_code"], label, "上级代码", frame[ROW], result.problems, {}))
         frame = frame.with_columns(pl.col("level").replace_strict(LEVEL_WORDS, default=None).alias("level"))
         regions_known |= set(frame["code"].drop_nulls().to_list())
-        frames.setdefault("regions", []).append(frame)
+        frames.setdefault("regions", []).append(frame.with_columns(pl.lit(label).alias(SHEET)))
 
     all_regions = pl.concat([known_regions.select("code", "name", "parent_code", "level"),
                              *[f.select("code", "name", "parent_code", "level") for f in frames.get("regions", [])]],
@@ -360,7 +382,7 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
             if col in frame.columns:
                 for row in frame.filter(pl.col(col).is_null())[ROW].head(200).to_list():
                     result.problems.append(Problem(label, row, lh.canonical(table, col), "", "必填项为空"))
-        frames.setdefault(table, []).append(frame)
+        frames.setdefault(table, []).append(frame.with_columns(pl.lit(label).alias(SHEET)))
 
     for table, parts in frames.items():
         merged = pl.concat(parts, how="diagonal_relaxed")
@@ -370,7 +392,9 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
             result.problems.append(Problem(table_label(table), row, lh.canonical(table, key[0]),
                                            "/".join(str(v) for v in vals), "编号在文件中重复"))
         result.sheets.append(("、".join(sorted({label for label, t, _ in parsed if t == table})), table, merged.height))
-        result.frames[table] = conform(table, merged.drop(ROW))
+        result.origin[table] = merged.select(SHEET, ROW)
+        result.columns[table] = tuple(c for c in polars_schema(table) if c in merged.columns)
+        result.frames[table] = conform(table, merged.drop(ROW, SHEET))
     if not result.frames and not result.problems:
         result.problems.append(Problem("", None, "", "", "文件中没有数据行"))
     return result
@@ -381,12 +405,12 @@ def table_label(table: str) -> str:
             "progress_updates": "进度月报"}.get(table, table)
 
 
-def read_paths(paths: list[str], known_regions: pl.DataFrame) -> Ingested:
+def read_paths(paths: list[str], known_regions: pl.DataFrame, *, today: date) -> Ingested:
     files = []
     for p in paths:
         path = Path(p)
         files.append((path.name, path.read_bytes()))
-    return ingest(files, known_regions)
+    return ingest(files, known_regions, today=today)
 
 
 
@@ -430,10 +454,14 @@ def _batches(path: Path, skip: int, first_row: int, batch_rows: int):
 
 
 def stream_csv(path: str | Path, known_regions: pl.DataFrame, batch_rows: int = 200_000,
-               max_problems: int = 1000) -> tuple[str, list[Problem], "object"]:
+               max_problems: int = 1000, *, today: date,
+               check_batch: Callable[[str, str, pl.DataFrame], list[Problem]] | None = None,
+               ) -> tuple[str, list[Problem], "object"]:
     """Check a large single-ledger CSV in batches. Returns (table, problems, batches) where
-    `batches()` yields the typed, conformed frames for writing (call only when there are no
-    problems; it reads the file again rather than keeping it in memory)."""
+    `batches()` yields the typed frames for writing, with the columns the file has (call only
+    when there are no problems; it reads the file again rather than keeping it in memory).
+    `check_batch(label, table, typed batch with its rows)` adds the caller's own checks (the
+    page's jurisdiction)."""
     import tempfile
 
     path = Path(path)
@@ -460,7 +488,7 @@ def stream_csv(path: str | Path, known_regions: pl.DataFrame, batch_rows: int = 
 
     def typed_batches(collect: list[Problem]):
         for raw in _batches(source, idx + 1, idx + 2, batch_rows):
-            frame = _parse_sheet(label, table, pl.concat([header_rows, raw], how="diagonal"), collect)
+            frame = _parse_sheet(label, table, pl.concat([header_rows, raw], how="diagonal"), collect, today)
             if frame is None:
                 return
             frame = frame.with_columns(_codes(frame["region_code"], label, "区划代码", frame[ROW], collect, {})) \
@@ -480,12 +508,14 @@ def stream_csv(path: str | Path, known_regions: pl.DataFrame, batch_rows: int = 
                 problems.append(Problem(label, row, lh.canonical(table, key[0]), "/".join(map(str, k)), "编号在文件中重复"))
             else:
                 ids.add(k)
+        if check_batch is not None:
+            problems += check_batch(label, table, frame)
         if len(problems) >= max_problems:
             break
     ids.clear()
 
     def batches():
         for frame in typed_batches([]):
-            yield conform(table, frame.drop(ROW))
+            yield frame.select([c for c in polars_schema(table) if c in frame.columns])
 
     return table, problems, batches

@@ -70,14 +70,14 @@ def test_a_bomb_file_is_refused_naming_the_limit_with_little_memory(tmp_path, na
 
 
 def test_a_bomb_is_a_problem_of_its_file_and_nothing_else_is_read():
-    result = ingest.ingest([("案件.xlsx", bombs.dimension_bomb())], fx.tables().regions)
+    result = ingest.ingest([("案件.xlsx", bombs.dimension_bomb())], fx.tables().regions, today=fx.AS_OF)
     assert [(p.sheet, p.row, p.message) for p in result.problems] == [
         ("案件.xlsx", None, f"文件超过 {limits.MAX_ROWS:,} 行的上限（工作表“sheet1”有第 1,048,576 行）")]
     assert result.frames == {}
 
 
 def test_a_declared_dimension_is_not_believed_and_the_real_cells_are_read():
-    result = ingest.ingest([("案件.xlsx", bombs.declared_dimension_only())], fx.tables().regions)
+    result = ingest.ingest([("案件.xlsx", bombs.declared_dimension_only())], fx.tables().regions, today=fx.AS_OF)
     assert result.ok, [p.line() for p in result.problems]
     cases = result.frames["cases"]
     assert cases.select("case_id", "region_code").rows() == [("N1", fx.V_A1a)]
