@@ -176,9 +176,7 @@ def _parse_sheet(sheet: str, table: str, raw: pl.DataFrame, problems: list[Probl
         text = header_row.get(c) if c != ROW else None
         if not text:
             continue
-        banned = lh.IDENTIFYING_ANYWHERE + (lh.IDENTIFYING_IN_COMPLAINTS if table == "complaints" else ())
-        hit = next((b for b in banned if b in text and c not in mapping), None)
-        if hit:
+        if c not in mapping and lh.identifying(text, table):
             problems.append(Problem(sheet, int(header_row[ROW]), text, "",
                                     f"含有可识别举报人身份的列“{text}”，依法不得导入，请删除该列后重新导入"))
     body = raw.slice(idx + 1)
