@@ -14,13 +14,16 @@ from queries.accounts import Account
 from queries.filters import Scope
 
 
-def _refused_write(exc: Exception) -> bool:
-    """Show a read-only or full store as its one line (nothing was written: one transaction);
-    True when shown, False for an error that is not the storage's (raised on)."""
+def _refused_write(url: str, account: Account, target: str, exc: Exception) -> bool:
+    """Show a read-only or full store as its one line (nothing was written: one transaction)
+    and audit the failed attempt if the store still takes that row; True when shown, False for
+    an error that is not the storage's (raised on)."""
     message = str(exc) if isinstance(exc, store.StoreError) else store.storage_problem(exc)
     if message is None:
         return False
     st.error(message)
+    _audit(url, event="import", account=account.username, target=target, outcome="failure",
+           detail={"error": message})
     return True
 
 
@@ -80,7 +83,7 @@ def import_panel(url: str, account: Account) -> None:
                 done / max(total, 1), text=tr("data.writing")))
         except (store.StoreError, sa.exc.DBAPIError, OSError) as exc:
             bar.empty()
-            if not _refused_write(exc):
+            if not _refused_write(url, account, names, exc):
                 raise
             return
         _audit(url, event="import", account=account.username, target=names,
@@ -119,7 +122,7 @@ def _import_large_csv(url: str, account: Account, upload) -> None:
                 min(1.0, done * 100 / size), text=f"{done:,}"))
         except (store.StoreError, sa.exc.DBAPIError, OSError) as exc:
             bar.empty()
-            if not _refused_write(exc):
+            if not _refused_write(url, account, upload.name, exc):
                 raise
             return
         _audit(url, event="import", account=account.username, target=upload.name,
@@ -164,7 +167,7 @@ def geo_panel(url: str, account: Account) -> None:
         try:
             store.save_boundaries(url, check.collection)
         except (store.StoreError, sa.exc.DBAPIError, OSError) as exc:
-            if not _refused_write(exc):
+            if not _refused_write(url, account, up.name, exc):
                 raise
             return
         _audit(url, event="import", account=account.username, target=up.name,

@@ -12,6 +12,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # app chrome
     "app.title": ("基层监督驾驶舱", "Grassroots Oversight Dashboard"),
     "app.demo_badge": ("演示数据", "Demo data"),
+    "app.mixed_badge": ("含演示数据", "Includes demo data"),
     "app.first_run": ("首次运行：正在生成演示数据（示例市），约需半分钟…",
                       "First run: generating demo data (示例市), about half a minute…"),
     "app.loading": ("正在载入台账数据…", "Loading the ledgers…"),

@@ -368,3 +368,81 @@ def test_batched_write_is_one_transaction(url):
     with pytest.raises(RuntimeError):
         store.upsert_batches(url, "complaints", batches())
     assert store.load_tables(url).complaints.filter(pl.col("complaint_id") == "T1").is_empty()
+
+
+# --- complainant columns: normalised before matching ------------------------------------------
+
+def _complaint_problems(header: str) -> list[str]:
+    text = f"信访编号,区划代码,受理日期,{header}\nQ1,{fx.V_A1a},2024-03-01,某某\n"
+    result = ingest.ingest([("信访台账.csv", text.encode())], fx.tables().regions, today=fx.AS_OF)
+    return [p.message for p in result.problems]
+
+
+@pytest.mark.parametrize("header", ["举 报人", "举\u200b报人", "\ufeff举报人", "举\u2060报\u00a0人", "身份证\u3000号",
+                                    "ＱＱ号", "ｑｑ", "联系\u200d电话"])
+def test_a_complainant_column_is_refused_despite_spaces_invisible_and_full_width_characters(header):
+    assert any(m.startswith("含有可识别举报人身份的列") for m in _complaint_problems(header))
+
+
+@pytest.mark.parametrize("header", ["来信人", "反映人", "联系方式", "证件号码", "手机号", "电话", "身份证", "家庭住址",
+                                    "举报人姓名", "来访人", "检举人", "电子邮箱", "姓名"])
+def test_a_near_synonym_of_a_complainant_column_is_refused(header):
+    assert any(m.startswith("含有可识别举报人身份的列") for m in _complaint_problems(header))
+
+
+def test_no_known_header_is_taken_for_a_complainant_column():
+    from queries import ledger_headers as lh
+
+    flagged = [(t, v) for t, cols in lh.HEADERS.items() for vs in cols.values() for v in vs if lh.identifying(v, t)]
+    assert flagged == []
+
+
+def test_known_headers_match_despite_invisible_and_full_width_characters():
+    text = (f"案\u200b件编号,\ufeff区划代码,立案日期\u3000,涉案金额（万元）\nN1,{fx.V_A1a},2024-03-01,3\n")
+    result = ingest.ingest([("案件.csv", text.encode())], fx.tables().regions, today=fx.AS_OF)
+    assert result.ok, [p.line() for p in result.problems]
+    assert result.frames["cases"].select("case_id", "filed_on").rows() == [("N1", D(2024, 3, 1))]
+
+
+# --- dates in the future ----------------------------------------------------------------------
+
+def _case_problems(filed: str, today: date = fx.AS_OF) -> list[tuple]:
+    text = f"案件编号,区划代码,立案日期\nN1,{fx.V_A1a},{filed}\n"
+    result = ingest.ingest([("案件.csv", text.encode())], fx.tables().regions, today=today)
+    return [(p.row, p.column, p.value, p.message) for p in result.problems]
+
+
+def test_a_date_in_2099_is_refused_on_its_row():
+    assert _case_problems("2099-01-01") == [(2, "立案日期", "2099-01-01", "日期晚于今天（2024-03-31），不能是将来的日期")]
+
+
+def test_a_date_one_day_after_today_is_accepted_and_two_days_refused():
+    assert _case_problems("2024-04-01") == []
+    assert [m for *_, m in _case_problems("2024-04-02")] == ["日期晚于今天（2024-03-31），不能是将来的日期"]
+
+
+def test_a_deadline_in_the_future_is_accepted():
+    text = f"信访编号,区划代码,受理日期,限办日期\nQ1,{fx.V_A1a},2024-03-01,2099-01-01\n"
+    result = ingest.ingest([("信访台账.csv", text.encode())], fx.tables().regions, today=fx.AS_OF)
+    assert result.ok and result.frames["complaints"]["due_on"].to_list() == [D(2099, 1, 1)]
+
+
+def test_a_future_date_in_a_large_csv_is_refused(tmp_path, url):
+    p = tmp_path / "信访台账.csv"
+    p.write_text(STREAM_CSV + "S4,990101001001,2099-01-01,2099-02-01\n", encoding="utf-8")
+    _, problems, _ = ingest.stream_csv(p, store.load_tables(url).regions, batch_rows=2, today=fx.AS_OF)
+    assert [(x.row, x.column, x.message) for x in problems] == [(5, "受理日期", "日期晚于今天（2024-03-31），不能是将来的日期")]
+
+
+def test_cli_import_refuses_a_future_date(tmp_path, capsys, url):
+    code, out = run_import(tmp_path, capsys, url, "案件.csv", f"案件编号,区划代码,立案日期\nN1,{fx.V_A1a},2099-01-01\n".encode())
+    assert code == 2 and "不能是将来的日期" in out.err and "未写入任何数据" in out.err
+
+
+def test_an_import_without_some_columns_keeps_them_on_existing_records(tmp_path, capsys, url):
+    # c1: closed 2024-03-31, 1 党纪处分, 2.5 万元 recovered; the file only moves it to 西村.
+    code, out = run_import(tmp_path, capsys, url, "案件.csv", f"案件编号,区划代码,立案日期\nc1,{fx.V_A1b},2024-03-01\n".encode())
+    assert code == 0, out.err
+    c1 = store.load_tables(url).cases.filter(pl.col("case_id") == "c1")
+    assert c1.select("region_code", "closed_on", "party_discipline", "amount_recovered").rows() == [
+        (fx.V_A1b, D(2024, 3, 31), 1, 2.5)]
