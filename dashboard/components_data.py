@@ -99,13 +99,7 @@ def _import_large_csv(url: str, account: Account, upload) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="oversight-upload-")) / upload.name
     tmp.write_bytes(upload.getvalue())
     tables = data.tables(url)
-    existing, scope = tables.as_dict(), Scope(account.region_code)
-
-    def in_jurisdiction(label: str, table: str, frame: pl.DataFrame) -> list[ingest.Problem]:
-        batch = ingest.Ingested(frames={table: frame.drop(ingest.ROW)},
-                                origin={table: frame.select(pl.lit(label).alias(ingest.SHEET), ingest.ROW)})
-        return jurisdiction.check(batch, existing, scope)
-
+    in_jurisdiction = jurisdiction.batch_checker(tables.as_dict(), Scope(account.region_code))
     with st.spinner(tr("data.preview")):
         table, problems, batches = ingest.stream_csv(tmp, tables.regions, today=date.today(),
                                                      check_batch=in_jurisdiction)

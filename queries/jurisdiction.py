@@ -8,7 +8,7 @@ so only a city-wide import account changes them (README, 账号与权限).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import polars as pl
 
@@ -78,6 +78,17 @@ def check(ingested: Ingested, existing: Mapping[str, pl.DataFrame], scope: Scope
         for sheet, row, value in _rows(origin, updates, outside, "item_id"):
             problems.append(Problem(sheet, row, header, value or "", "所属整改事项不在本账号的管辖范围内，不能导入"))
     return sorted(problems, key=lambda p: (p.sheet, p.row or 0))
+
+
+def batch_checker(existing: Mapping[str, pl.DataFrame], scope: Scope
+                  ) -> Callable[[str, str, pl.DataFrame], list[Problem]]:
+    """`check` for `ingest.stream_csv`'s batches (typed frames with their Excel rows)."""
+    def check_batch(label: str, table: str, frame: pl.DataFrame) -> list[Problem]:
+        batch = Ingested(frames={table: frame.drop(ROW)},
+                         origin={table: frame.select(pl.lit(label).alias(SHEET), ROW)})
+        return check(batch, existing, scope)
+
+    return check_batch
 
 
 def may_change_regions(scope: Scope) -> bool:

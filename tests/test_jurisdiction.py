@@ -105,3 +105,13 @@ def test_page_offers_boundary_import_only_to_a_city_wide_account(app):
     assert any("全市范围" in c.value for c in town.caption)
     city = _data_page(None)
     assert "data_geo" in [w.key for w in city.get("file_uploader")]
+
+
+def test_a_large_csv_is_checked_batch_by_batch_for_jurisdiction(tmp_path):
+    p = tmp_path / "信访台账.csv"
+    p.write_text(f"信访编号,区划代码,受理日期\nS1,{fx.V_A1a},2024-03-01\nS2,{fx.V_B1a},2024-03-02\n"
+                 f"q3,{fx.V_A1b},2024-03-03\nS4,{fx.V_A1b},2024-03-04\n", encoding="utf-8")
+    t = fx.tables()
+    _, problems, _ = ingest.stream_csv(p, t.regions, batch_rows=2, today=fx.AS_OF,
+                                       check_batch=jurisdiction.batch_checker(t.as_dict(), TOWN))
+    assert [(x.row, x.value, x.message) for x in problems] == [(3, fx.V_B1a, OUTSIDE), (4, "q3", TAKEN)]
