@@ -23,7 +23,12 @@ class Scope:
     @property
     def whole_city(self) -> bool:
         """No narrower than the whole store: no region, or the city's own code."""
-        return self.region is None or level_of(self.region) == "city"
+        if self.region is None:
+            return True
+        try:
+            return level_of(self.region) == "city"
+        except ValueError:  # not a 12-digit code: never wider than it says
+            return False
 
 
 def in_scope(scope: Scope, region_col: str = "region_code") -> pl.Expr:
