@@ -30,8 +30,9 @@ except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceb
 
 with brand:
     st.markdown(f"### {tr('app.title')}")
-    if data.is_demo(url):
-        st.badge(tr("app.demo_badge"), icon=":material/science:", color="orange")
+    badge = data.demo_badge(url)
+    if badge:
+        st.badge(tr(badge), icon=":material/science:", color="orange")
 
 
 

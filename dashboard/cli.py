@@ -305,7 +305,7 @@ def _import_stream(url: str, path: str, who: str) -> int:
     from queries import audit, ingest
 
     print("大文件：分批校验…", file=sys.stderr)
-    table, problems, batches = ingest.stream_csv(path, store.load_tables(url).regions)
+    table, problems, batches = ingest.stream_csv(path, store.load_tables(url).regions, today=date.today())
     if problems:
         for problem in problems:
             print(problem.line(), file=sys.stderr)
@@ -321,7 +321,8 @@ def _import_stream(url: str, path: str, who: str) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Check every file whole, then write all of it in one transaction, or nothing."""
+    """Check every file whole, then write all of it in one transaction, or nothing. Not scoped to
+    a jurisdiction: the CLI is the operator's tool (whoever holds the database URL)."""
     import getpass
 
     _config()  # the persons sheet is checked against the 四种形态 table
@@ -340,7 +341,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if big and len(args.files) == 1:
         return _import_stream(args.db, big[0], who)
     known = store.load_tables(args.db)
-    result = ingest.read_paths(args.files, known.regions)
+    result = ingest.read_paths(args.files, known.regions, today=date.today())
     for note in result.notes:
         print(note, file=sys.stderr)
     if not result.ok:
@@ -354,7 +355,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     with tqdm(total=sum(f.height for f in result.frames.values()), desc="写入", unit="行",
               disable=sum(f.height for f in result.frames.values()) < 50_000) as bar:
-        counts = store.upsert(args.db, result.frames, progress=lambda done, _: bar.update(done - bar.n))
+        counts = store.upsert(args.db, result.writes(), progress=lambda done, _: bar.update(done - bar.n))
     audit.record(store.engine_for(args.db), event="import", account=who, target=names, outcome="success",
                  rows=sum(counts.values()), detail=counts)
     print("已导入：" + " · ".join(f"{ingest.table_label(t)} {n:,} 行" for t, n in counts.items()))
@@ -489,10 +490,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
-    except OSError as exc:  # a file or folder the command needed: its name and why
-        where = f"{exc.filename}：" if exc.filename else ""
-        print(f"文件操作失败：{where}{exc.strerror or exc}", file=sys.stderr)
-        return 1
+    except (sa.exc.DBAPIError, OSError) as exc:  # e.g. the failure's audit row on a read-only store
+        message = store.storage_problem(exc)
+        if message is None:
+            print(f"文件操作失败：{exc.filename + '：' if getattr(exc, 'filename', None) else ''}{getattr(exc, 'strerror', None) or _first_line(exc)}", file=sys.stderr)
+            return 1
+        print(message, file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - the last net: one line with the class, never a traceback
         print(f"意外错误（{type(exc).__name__}）：{_first_line(exc)}", file=sys.stderr)
         return 1

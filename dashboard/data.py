@@ -163,7 +163,14 @@ def field_options(url: str, data_version: int) -> list[str]:
 
 
 def is_demo(url: str) -> bool:
+    """Only demo figures in the store (the first-run demo, nothing imported into it)."""
     return store.get_meta(url, "dataset") == "demo"
+
+
+def demo_badge(url: str) -> str | None:
+    """The i18n key of the badge over every page: 演示数据 for a pure demo store, 含演示数据 once
+    real ledgers were imported into one (its figures are still partly invented), else none."""
+    return {"demo": "app.demo_badge", "mixed": "app.mixed_badge"}.get(store.get_meta(url, "dataset") or "")
 
 
 def _filters(start: date, end: date, region: str | None, fields: tuple[str, ...]) -> Filters:

@@ -12,6 +12,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # app chrome
     "app.title": ("基层监督驾驶舱", "Grassroots Oversight Dashboard"),
     "app.demo_badge": ("演示数据", "Demo data"),
+    "app.mixed_badge": ("含演示数据", "Includes demo data"),
     "app.first_run": ("首次运行：正在生成演示数据（示例市），约需半分钟…",
                       "First run: generating demo data (示例市), about half a minute…"),
     "app.loading": ("正在载入台账数据…", "Loading the ledgers…"),
@@ -391,6 +392,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "data.geo_crs.gcj02": ("GCJ-02（高德、DataV、腾讯）", "GCJ-02 (amap, DataV, Tencent)"),
     "data.geo_crs.bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
     "data.geo_code_property": ("区划代码属性名（可不填）", "Code property (optional)"),
+    "data.geo_city_only": ("区划边界只能由全市范围的工作人员账号导入。", "Boundaries are imported by city-wide staff accounts only."),
     "data.col.sheet": ("工作表", "Sheet"), "data.col.row": ("行", "Row"), "data.col.column": ("列", "Column"),
     "data.col.value": ("值", "Value"), "data.col.problem": ("问题", "Problem"),
     "data.col.table": ("台账", "Ledger"), "data.col.rows": ("行数", "Rows"),

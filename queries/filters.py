@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from queries.regions import is_within, prefix_of
+from queries.regions import is_within, level_of, within
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,22 @@ class Scope:
     """An account's jurisdiction: a region code, or None for the whole store (city level)."""
 
     region: str | None = None
+
+    @property
+    def whole_city(self) -> bool:
+        """No narrower than the whole store: no region, or the city's own code."""
+        if self.region is None:
+            return True
+        try:
+            return level_of(self.region) == "city"
+        except ValueError:  # not a 12-digit code: never wider than it says
+            return False
+
+
+def in_scope(scope: Scope, region_col: str = "region_code") -> pl.Expr:
+    """Rows whose region lies inside the scope: the one jurisdiction rule, for reading (`apply`)
+    and for writing (`queries/jurisdiction.py`)."""
+    return pl.lit(True) if scope.region is None else within(region_col, scope.region)
 
 
 @dataclass(frozen=True)
@@ -70,7 +86,7 @@ def apply(df: pl.DataFrame | pl.LazyFrame, filters: Filters, scope: Scope,
     region = effective_region(filters, scope)
     preds: list[pl.Expr] = []
     if region is not None:
-        preds.append(pl.col(region_col).str.starts_with(prefix_of(region)))
+        preds.append(in_scope(Scope(region), region_col))
     names = lf.collect_schema().names()
     for col, attr in _CATEGORY_COLUMNS.items():
         values = getattr(filters, attr)

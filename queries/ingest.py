@@ -7,21 +7,27 @@ polars, vectorised, so a million-row CSV is checked in seconds. Every problem is
 """
 from __future__ import annotations
 
-import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from queries import ledger_headers as lh
+from queries import limits, sheets
 from queries.regions import normalize_code
 from queries import forms
 from queries.schema import DISPOSITIONS, LINKS, conform, polars_schema, primary_key
 
-ROW = "__row"
+ROW = sheets.ROW
 TRUE_WORDS = ("是", "Y", "YES", "1", "√", "✓", "TRUE", "匿名")
 FALSE_WORDS = ("否", "N", "NO", "0", "FALSE", "署名", "")
+# Dates that record something already done may not lie in the future: a typo (2099, 2204) would
+# otherwise sit in every period forever. Deadlines (due_on) are the only planned dates. One day
+# of margin for a ledger filled in late in the evening of another time zone.
+PLANNED_DATES = frozenset({"due_on"})
+FUTURE_MARGIN = timedelta(days=1)
 LEVEL_WORDS = {"市": "city", "区县": "district", "区": "district", "县": "district", "乡镇": "township",
                "街道": "township", "镇": "township", "乡": "township", "村": "village", "社区": "village",
                "city": "city", "district": "district", "township": "township", "village": "village"}
@@ -40,6 +46,9 @@ class Problem:
         return f"{self.sheet} · {row} · {self.column or '—'} · {self.value or '—'} · {self.message}"
 
 
+SHEET = "__sheet"
+
+
 @dataclass
 class Ingested:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
@@ -47,47 +56,22 @@ class Ingested:
     sheets: list[tuple[str, str, int]] = field(default_factory=list)  # (sheet, table, rows)
     # What was read but not imported, said to the user beside the counts (not an error).
     notes: list[str] = field(default_factory=list)
+    # Per table, the sheet label and Excel row of each row of `frames[table]`, in its order
+    # (so a later check, e.g. jurisdiction, can name the row), and the columns the file has.
+    origin: dict[str, pl.DataFrame] = field(default_factory=dict)
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems and bool(self.frames)
 
+    def writes(self) -> dict[str, pl.DataFrame]:
+        """The rows to upsert, with only the columns the file has: a column the file lacks is
+        left as it is on existing records (`store.upsert` updates the columns it is given)."""
+        return {t: f.select(self.columns[t]) for t, f in self.frames.items()}
+
 
 # --- reading ---------------------------------------------------------------------------------
-
-def _text(v: object) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if hasattr(v, "isoformat"):
-        return v.isoformat()[:10]
-    s = str(v).strip()
-    return s or None
-
-
-def _sheets_xlsx(data: bytes) -> list[tuple[str, pl.DataFrame]]:
-    """Every sheet as text with its real Excel row numbers (blank rows keep their numbers)."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    out = []
-    for ws in wb.worksheets:
-        rows = []
-        width = 0
-        for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_text(v) for v in values]
-            width = max(width, len(cells))
-            rows.append((i, cells))
-        cols = {ROW: [i for i, _ in rows]}
-        for c in range(width):
-            cols[f"c{c}"] = [cells[c] if c < len(cells) else None for _, cells in rows]
-        out.append((ws.title, pl.DataFrame(cols, schema={ROW: pl.Int64, **{f"c{c}": pl.String for c in range(width)}})))
-    wb.close()
-    return out
-
 
 def _decode(data: bytes) -> str:
     for enc in ("utf-8-sig", "gb18030"):
@@ -102,8 +86,7 @@ def _sheet_csv(data: bytes) -> pl.DataFrame:
     text = _decode(data)
     if "\x00" in text:
         raise ValueError("不是文本格式的 CSV 文件")
-    df = pl.read_csv(io.StringIO(text), has_header=False, infer_schema_length=0, truncate_ragged_lines=True,
-                     quote_char='"')
+    df = sheets.read_csv_text(text)
     df = df.rename({c: f"c{i}" for i, c in enumerate(df.columns)})
     return df.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in df.columns]).with_row_index(
         ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
@@ -113,14 +96,18 @@ def read_sheets(name: str, data: bytes) -> list[tuple[str, pl.DataFrame]]:
     """(sheet name, raw text frame) pairs; a CSV is one sheet named after its file."""
     if not data:
         raise ValueError("文件为空")
+    if len(data) > limits.MAX_FILE_BYTES:
+        raise ValueError(f"文件超过 {limits.mb(limits.MAX_FILE_BYTES)} 的上限（{limits.mb(len(data))}）")
     suffix = Path(name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         if not data.startswith(b"PK"):
             raise ValueError("文件扩展名为 .xlsx，但内容不是 Excel 工作簿")
         try:
-            return _sheets_xlsx(data)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-            raise ValueError(f"无法读取 Excel 文件：{exc}") from None
+            return sheets.read_xlsx(data)
+        except ValueError:
+            raise  # a limit or a broken package, already worded for the user
+        except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for a broken file
+            raise ValueError(f"无法读取 Excel 文件：{str(exc).splitlines()[0]}") from None
     if suffix in (".csv", ".txt"):
         try:
             return [(Path(name).stem, _sheet_csv(data))]
@@ -179,7 +166,8 @@ def parse_number(col: pl.Expr) -> pl.Expr:
 
 # --- one sheet ----------------------------------------------------------------------------------
 
-def _parse_sheet(sheet: str, table: str, raw: pl.DataFrame, problems: list[Problem]) -> pl.DataFrame | None:
+def _parse_sheet(sheet: str, table: str, raw: pl.DataFrame, problems: list[Problem],
+                 today: date) -> pl.DataFrame | None:
     header = _find_header(raw, table)
     if header is None:
         problems.append(Problem(sheet, None, "", "", "找不到表头行（应包含规范的中文列名，如“案件编号”“区划代码”）"))
@@ -191,14 +179,11 @@ def _parse_sheet(sheet: str, table: str, raw: pl.DataFrame, problems: list[Probl
         text = header_row.get(c) if c != ROW else None
         if not text:
             continue
-        banned = lh.IDENTIFYING_ANYWHERE + (lh.IDENTIFYING_IN_COMPLAINTS if table == "complaints" else ())
-        banned += lh.IDENTIFYING_IN_PERSONS if table == "persons" else ()
-        hit = next((b for b in banned if b in text and c not in mapping), None)
-        if hit and table == "persons":
+        if c not in mapping and lh.identifying(text, table) and table == "persons":
             problems.append(Problem(sheet, int(header_row[ROW]), text, "",
                                     f"含有可识别被处理人员身份的列“{text}”，本系统只统计人数、不记录身份，"
                                     "请删除该列后重新导入"))
-        elif hit:
+        elif c not in mapping and lh.identifying(text, table):
             problems.append(Problem(sheet, int(header_row[ROW]), text, "",
                                     f"含有可识别举报人身份的列“{text}”，依法不得导入，请删除该列后重新导入"))
     body = raw.slice(idx + 1)
@@ -220,7 +205,7 @@ def _parse_sheet(sheet: str, table: str, raw: pl.DataFrame, problems: list[Probl
         return None
     renamed = body.select(pl.col(ROW), *[pl.col(c).alias(mapping[c][0]) for c in data_cols])
     names = {column: text for c, (column, text) in mapping.items()}
-    typed = _typed(sheet, table, renamed, names, problems, header_row)
+    typed = _typed(sheet, table, renamed, names, problems, today)
     typed = _coded_values(sheet, table, renamed, typed, names, problems)
     if "region_code" not in seen:
         path_cols = {_PATH_HEADERS[lh.normalize(v)]: c for c, v in header_row.items()
@@ -263,7 +248,7 @@ def _resolve_paths(frame: pl.DataFrame, regions: pl.DataFrame, sheet: str, probl
 
 
 def _typed(sheet: str, table: str, df: pl.DataFrame, names: dict[str, str], problems: list[Problem],
-           header_row: dict) -> pl.DataFrame:
+           today: date) -> pl.DataFrame:
     schema = polars_schema(table)
     exprs = [pl.col(ROW)]
     checks: list[tuple[str, pl.Expr, str]] = []  # (column, bad-row predicate, message)
@@ -276,6 +261,8 @@ def _typed(sheet: str, table: str, df: pl.DataFrame, names: dict[str, str], prob
         if dtype == pl.Date:
             parsed = parse_dates(src)
             checks.append((column, src.is_not_null() & parsed.is_null(), "日期无法识别"))
+            if column not in PLANNED_DATES:
+                checks.append((column, parsed > (today + FUTURE_MARGIN), f"日期晚于今天（{today.isoformat()}），不能是将来的日期"))
         elif dtype == pl.Boolean:
             parsed = parse_bool(src)
             if column == "anonymous" and lh.normalize(header) == "署名方式":
@@ -432,8 +419,9 @@ def _codes(series: pl.Series, sheet: str, header: str, rows: pl.Series, problems
     return pl.Series(series.name, out, dtype=pl.String)
 
 
-def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Ingested:
-    """Read and check every file; regions (区划) and code changes are applied before records."""
+def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame, *, today: date) -> Ingested:
+    """Read and check every file; regions (区划) and code changes are applied before records.
+    `today` bounds the dates of things done (the page and the CLI pass the wall clock)."""
     result = Ingested()
     parsed: list[tuple[str, str, pl.DataFrame]] = []
     for name, data in files:
@@ -454,7 +442,7 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
                 if len(sheets) > 1 and "说明" not in sheet:  # a template's 填写说明 is not a ledger
                     result.notes.append(f"未识别的工作表：{sheet}，未导入")
                 continue
-            frame = _parse_sheet(label, table, raw, result.problems)
+            frame = _parse_sheet(label, table, raw, result.problems, today)
             if frame is not None:
                 parsed.append((label, table, frame))
                 usable += 1
@@ -480,7 +468,7 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
             frame = frame.with_columns(_codes(frame["parent_code"], label, "上级代码", frame[ROW], result.problems, {}))
         frame = frame.with_columns(pl.col("level").replace_strict(LEVEL_WORDS, default=None).alias("level"))
         regions_known |= set(frame["code"].drop_nulls().to_list())
-        frames.setdefault("regions", []).append(frame)
+        frames.setdefault("regions", []).append(frame.with_columns(pl.lit(label).alias(SHEET)))
 
     all_regions = pl.concat([known_regions.select("code", "name", "parent_code", "level"),
                              *[f.select("code", "name", "parent_code", "level") for f in frames.get("regions", [])]],
@@ -511,7 +499,7 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
             if col in frame.columns:
                 for row in frame.filter(pl.col(col).is_null())[ROW].head(200).to_list():
                     result.problems.append(Problem(label, row, lh.canonical(table, col), "", "必填项为空"))
-        frames.setdefault(table, []).append(frame)
+        frames.setdefault(table, []).append(frame.with_columns(pl.lit(label).alias(SHEET)))
 
     for table, parts in frames.items():
         merged = pl.concat(parts, how="diagonal_relaxed")
@@ -521,7 +509,9 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame) -> Inges
             result.problems.append(Problem(table_label(table), row, lh.canonical(table, key[0]),
                                            "/".join(str(v) for v in vals), "编号在文件中重复"))
         result.sheets.append(("、".join(sorted({label for label, t, _ in parsed if t == table})), table, merged.height))
-        result.frames[table] = conform(table, merged.drop(ROW))
+        result.origin[table] = merged.select(SHEET, ROW)
+        result.columns[table] = tuple(c for c in polars_schema(table) if c in merged.columns)
+        result.frames[table] = conform(table, merged.drop(ROW, SHEET))
     if not result.frames and not result.problems:
         result.problems.append(Problem("", None, "", "", "文件中没有数据行"))
     return result
@@ -532,18 +522,18 @@ def table_label(table: str) -> str:
             "progress_updates": "进度月报", "persons": "涉案人员", "link_events": "五个环节记录"}.get(table, table)
 
 
-def read_paths(paths: list[str], known_regions: pl.DataFrame) -> Ingested:
+def read_paths(paths: list[str], known_regions: pl.DataFrame, *, today: date) -> Ingested:
     files = []
     for p in paths:
         path = Path(p)
         files.append((path.name, path.read_bytes()))
-    return ingest(files, known_regions)
+    return ingest(files, known_regions, today=today)
 
 
 
 # --- large CSV files: checked and written batch by batch, memory bounded by the batch size ----------
 
-STREAM_THRESHOLD_BYTES = 20 * 1024 * 1024
+STREAM_THRESHOLD_BYTES = limits.STREAM_THRESHOLD_BYTES
 
 
 def _utf8_path(path: Path, tmpdir: Path) -> Path:
@@ -581,10 +571,14 @@ def _batches(path: Path, skip: int, first_row: int, batch_rows: int):
 
 
 def stream_csv(path: str | Path, known_regions: pl.DataFrame, batch_rows: int = 200_000,
-               max_problems: int = 1000) -> tuple[str, list[Problem], "object"]:
+               max_problems: int = 1000, *, today: date,
+               check_batch: Callable[[str, str, pl.DataFrame], list[Problem]] | None = None,
+               ) -> tuple[str, list[Problem], "object"]:
     """Check a large single-ledger CSV in batches. Returns (table, problems, batches) where
-    `batches()` yields the typed, conformed frames for writing (call only when there are no
-    problems; it reads the file again rather than keeping it in memory)."""
+    `batches()` yields the typed frames for writing, with the columns the file has (call only
+    when there are no problems; it reads the file again rather than keeping it in memory).
+    `check_batch(label, table, typed batch with its rows)` adds the caller's own checks (the
+    page's jurisdiction)."""
     import tempfile
 
     path = Path(path)
@@ -611,7 +605,7 @@ def stream_csv(path: str | Path, known_regions: pl.DataFrame, batch_rows: int = 
 
     def typed_batches(collect: list[Problem]):
         for raw in _batches(source, idx + 1, idx + 2, batch_rows):
-            frame = _parse_sheet(label, table, pl.concat([header_rows, raw], how="diagonal"), collect)
+            frame = _parse_sheet(label, table, pl.concat([header_rows, raw], how="diagonal"), collect, today)
             if frame is None:
                 return
             frame = frame.with_columns(_codes(frame["region_code"], label, "区划代码", frame[ROW], collect, {})) \
@@ -631,12 +625,14 @@ def stream_csv(path: str | Path, known_regions: pl.DataFrame, batch_rows: int = 
                 problems.append(Problem(label, row, lh.canonical(table, key[0]), "/".join(map(str, k)), "编号在文件中重复"))
             else:
                 ids.add(k)
+        if check_batch is not None:
+            problems += check_batch(label, table, frame)
         if len(problems) >= max_problems:
             break
     ids.clear()
 
     def batches():
         for frame in typed_batches([]):
-            yield conform(table, frame.drop(ROW))
+            yield frame.select([c for c in polars_schema(table) if c in frame.columns])
 
     return table, problems, batches

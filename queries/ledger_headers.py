@@ -4,6 +4,7 @@ write. One table for import, export and templates."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # The 四种形态 a persons sheet may state; a header, not a stored column.
 STATED_FORM = "stated_form"
@@ -83,10 +84,16 @@ TABLE_HINTS = (("代码变更", "code_changes"), ("区划", "regions"), ("进度
                ("整改", "rectifications"), ("案件", "cases"), ("信访", "complaints"), ("举报", "complaints"),
                ("线索", "complaints"), ("处理", "persons"))
 
-# Columns that would identify a complainant: refused in a complaint sheet (姓名 only there),
-# and the unambiguous ones in any sheet.
-IDENTIFYING_ANYWHERE = ("举报人", "控告人", "身份证", "联系电话", "手机号", "住址", "家庭地址")
-IDENTIFYING_IN_COMPLAINTS = ("姓名", "电话")
+# Columns that would identify a complainant (LEDGERS.md): words refused in a header of any sheet,
+# and the looser ones only in a complaint sheet. Matched on the normalised header, so spaces,
+# zero-width characters and full-width letters do not hide them; a known header (被反映人职级)
+# is never refused.
+IDENTIFYING_ANYWHERE = ("举报人", "控告人", "检举人", "来信人", "来访人", "信访人", "投诉人", "反映人",
+                        "身份证", "证件号", "公民身份号码", "联系电话", "联系方式", "手机", "电话", "住址",
+                        "家庭地址", "居住地", "通讯地址", "联系地址", "邮箱", "电子邮件", "微信", "QQ")
+IDENTIFYING_IN_COMPLAINTS = ("姓名", "联系人", "性别", "年龄", "出生")
+# Words above that are also part of an innocent header: 被反映人 is the person complained about.
+_NOT_A_COMPLAINANT = re.compile("被反映人|被举报人|被控告人|被检举人|被投诉人")
 # The dashboard counts the people handled, it does not name them (docs/ledgers.md persons).
 IDENTIFYING_IN_PERSONS = ("姓名", "身份证", "联系电话", "住址")
 
@@ -97,16 +104,34 @@ def canonical(table: str, column: str) -> str:
     return HEADERS[table][column][0]
 
 
-def normalize(header: str) -> str:
-    """Spaces removed, full-width brackets made half-width, a unit suffix dropped."""
-    h = re.sub(r"\s+", "", str(header or ""))
-    h = h.replace("（", "(").replace("）", ")").replace("％", "%")
+def clean(header: object) -> str:
+    """A header as it reads: NFKC (full-width letters, digits and brackets made plain), every
+    space and invisible character (zero-width space, BOM, joiners, controls) removed, upper case."""
+    text = unicodedata.normalize("NFKC", str(header or ""))
+    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch) in _INVISIBLE)).upper()
+
+
+_INVISIBLE = frozenset({"Cf", "Cc", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+
+
+def normalize(header: object) -> str:
+    """`clean`, with a unit suffix dropped: the form known headers are matched in."""
+    h = clean(header).replace("（", "(").replace("）", ")").replace("％", "%")
     return _UNIT.sub("", h)
 
 
 def unit_of(header: str) -> str | None:
-    m = _UNIT.search(re.sub(r"\s+", "", str(header or "")).replace("（", "(").replace("）", ")"))
+    m = _UNIT.search(clean(header).replace("（", "(").replace("）", ")"))
     return m.group(1) if m else None
+
+
+def identifying(header: object, table: str) -> str | None:
+    """The word that makes `header` a column identifying a complainant (or, in a persons sheet,
+    the person handled), or None."""
+    text = _NOT_A_COMPLAINANT.sub("", clean(header))
+    words = IDENTIFYING_ANYWHERE + (IDENTIFYING_IN_COMPLAINTS if table == "complaints" else ())
+    words += IDENTIFYING_IN_PERSONS if table == "persons" else ()
+    return next((w for w in words if w in text), None)
 
 
 def lookup(table: str) -> dict[str, str]:

@@ -34,6 +34,28 @@ class StoreError(Exception):
     """A storage problem worth one clear line to the user (bad URL, unreachable server)."""
 
 
+READ_ONLY = "数据库只读，未写入任何数据"
+DISK_FULL = "磁盘空间不足，未写入任何数据（请清理数据库所在磁盘后重试）"
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """The one line for a write the storage refused, read-only or out of space (SQLite's and
+    PostgreSQL's own errors, or the OS's), else None: those are the operator's to fix, and a
+    traceback tells a user nothing more. Checked on the driver's error under SQLAlchemy's."""
+    import errno
+
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "errno", None)
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    text = str(orig).lower()
+    if code == errno.ENOSPC or state in ("53100", "53200") or "disk is full" in text or "no space left" in text:
+        return DISK_FULL
+    if (code == errno.EROFS or state == "25006" or "readonly database" in text
+            or "read-only transaction" in text or "read-only file system" in text):
+        return READ_ONLY
+    return None
+
+
 def resolve_url(url: str | None = None) -> str:
     """Explicit argument, then OVERSIGHT_DB_URL, then the embedded SQLite default."""
     return url or os.environ.get("OVERSIGHT_DB_URL") or DEFAULT_URL
@@ -436,12 +458,20 @@ def _carry_snapshot(url: str, before: int, after: int, *, replaced: Tables | Non
 
 def _merge_into(table: str, old: Path, rows: pl.DataFrame, out: Path) -> None:
     """Ledger file `old` after upserting `rows` by primary key, as the database does it (a row
-    whose key exists is replaced whole, a new key added, the last of repeated keys wins),
-    streamed to `out`: a few hundred MB at 13M rows rather than several copies of the ledger.
-    Kept newest first by merging the sorted new rows into the sorted old ones, so the next load
-    needs no sort (an unsorted file would only cost that load a sort)."""
+    whose key exists gets the columns `rows` has and keeps its others, a new key is added with
+    those others empty, the last of repeated keys wins), streamed to `out`: a few hundred MB at
+    13M rows rather than several copies of the ledger. Kept newest first by merging the sorted
+    new rows into the sorted old ones, so the next load needs no sort (an unsorted file would
+    only cost that load a sort)."""
     pk = primary_key(table)
-    rows = conform(table, rows).unique(subset=pk, keep="last", maintain_order=True)
+    given = _given_columns(table, rows)
+    rows = rows.select(given).unique(subset=pk, keep="last", maintain_order=True)
+    kept_cols = [name for name, _, _ in COLUMNS[table] if name not in given]
+    if kept_cols:  # the columns the import did not have: the stored values of existing rows
+        stored = pl.scan_parquet(old).select(*pk, *kept_cols).join(rows.select(pk).lazy(), on=pk, how="semi",
+                                                                    nulls_equal=True).collect()
+        rows = rows.join(stored, on=pk, how="left", maintain_order="left", nulls_equal=True)
+    rows = conform(table, rows)
     kept = pl.scan_parquet(old).join(rows.select(pk).lazy(), on=pk, how="anti", maintain_order="left",
                                      nulls_equal=True)
     if table not in MAIN_DATE:
@@ -462,13 +492,21 @@ class _Write:
 
 @contextmanager
 def _write_tx(url: str) -> Iterator[_Write]:
-    eng = engine_for(url)
-    create_tables(eng)
-    _ensure_store_id(eng)
-    with eng.begin() as conn:
-        tx = _Write(conn)
-        yield tx
-        tx.version = _bump_version(conn)
+    """One transaction for a whole write: committed with the version bump, or rolled back whole.
+    A read-only or full store becomes a `StoreError` with its one line (after the rollback)."""
+    try:
+        eng = engine_for(url)
+        create_tables(eng)
+        _ensure_store_id(eng)
+        with eng.begin() as conn:
+            tx = _Write(conn)
+            yield tx
+            tx.version = _bump_version(conn)
+    except (sa.exc.DBAPIError, OSError) as exc:
+        message = storage_problem(exc)
+        if message is None:
+            raise
+        raise StoreError(message) from exc
 
 
 def replace_all(url: str, tables: Tables, boundaries: dict | None = None,
@@ -584,15 +622,35 @@ def _sqlite_rows(df: pl.DataFrame):
         + [pl.col(c).cast(pl.Int64) for c, t in df.schema.items() if t == pl.Boolean]).iter_rows()
 
 
-def _sqlite_sql(table: str, upsert: bool) -> str:
-    """One INSERT (or upsert) statement; names come from schema.py, values are bound."""
+def _sqlite_sql(table: str, upsert: bool, update: tuple[str, ...] | None = None) -> str:
+    """One INSERT (or upsert) statement; names come from schema.py, values are bound. An upsert
+    updates the `update` columns of an existing row (default: all), and no other."""
     cols = [name for name, _, _ in COLUMNS[table]]
     sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
     if upsert:
         pk = primary_key(table)
-        sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in pk)
-        sql += f" ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {sets}"
+        sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in pk and (update is None or c in update))
+        sql += f" ON CONFLICT ({', '.join(pk)}) " + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING")
     return sql
+
+
+def _given_columns(table: str, df: pl.DataFrame) -> tuple[str, ...]:
+    """The declared columns `df` has: what an upsert of it may change on existing rows."""
+    return tuple(name for name, _, _ in COLUMNS[table] if name in df.columns)
+
+
+def _upsert_statement(conn: sa.Connection, table: str, update: tuple[str, ...]):
+    """The dialect's INSERT … ON CONFLICT updating only `update` (SQLAlchemy, PostgreSQL)."""
+    if conn.dialect.name == "sqlite":
+        return None  # SQLite goes through `_sqlite_sql` and the driver's executemany
+    from sqlalchemy.dialects.postgresql import insert
+
+    sa_table = SA_TABLES[table]
+    pk = primary_key(table)
+    stmt = insert(sa_table)
+    sets = {c: stmt.excluded[c] for c in update if c not in pk}
+    return stmt.on_conflict_do_update(index_elements=pk, set_=sets) if sets else \
+        stmt.on_conflict_do_nothing(index_elements=pk)
 
 
 def _bulk_insert(conn: sa.Connection, table: str, df: pl.DataFrame, chunk: int = 50_000,
@@ -614,42 +672,43 @@ def _bulk_insert(conn: sa.Connection, table: str, df: pl.DataFrame, chunk: int =
             progress(part.height)
 
 
-def _execute_upsert(conn: sa.Connection, table: str, stmt, chunk: pl.DataFrame) -> None:
+def _execute_upsert(conn: sa.Connection, table: str, chunk: pl.DataFrame) -> None:
+    """Upsert `chunk`: new rows get every column (those it lacks empty), existing rows only the
+    columns `chunk` has, so a ledger with fewer columns never blanks the others."""
+    update = _given_columns(table, chunk)
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(_sqlite_sql(table, upsert=True), list(_sqlite_rows(conform(table, chunk))))
+        conn.exec_driver_sql(_sqlite_sql(table, upsert=True, update=update), list(_sqlite_rows(conform(table, chunk))))
     else:
-        conn.execute(stmt, conform(table, chunk).to_dicts())
+        conn.execute(_upsert_statement(conn, table, update), conform(table, chunk).to_dicts())
+
+
+def _mark_imported(conn: sa.Connection) -> None:
+    """A demo store that receives real ledgers is no longer a demo: `dataset` becomes "mixed", so
+    demo-only conveniences (OVERSIGHT_DEMO_AUTOLOGIN) stop and the badge says 含演示数据."""
+    t = META_TABLE
+    conn.execute(t.update().where((t.c.key == "dataset") & (t.c.value == "demo")).values(value="mixed"))
 
 
 def upsert_batches(url: str, table: str, batches: Iterable[pl.DataFrame],
                    progress: Callable[[int], None] | None = None) -> int:
     """Upsert a stream of frames into one table in ONE transaction (large imports: memory is
     bounded by the batch, and a failure part-way leaves nothing written)."""
-    eng = engine_for(url)
-    if eng.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    sa_table = SA_TABLES[table]
-    pk = primary_key(table)
-    stmt = dialect_insert(sa_table)
-    stmt = stmt.on_conflict_do_update(index_elements=pk, set_={c.name: stmt.excluded[c.name]
-                                                               for c in sa_table.columns if c.name not in pk})
     total = 0
     written: list[pl.DataFrame] = []  # for the next snapshot (a ledger the app holds anyway)
     before = data_version(url)
     with _write_tx(url) as tx:
         conn = tx.conn
+        _mark_imported(conn)
         for df in batches:
             for start in range(0, df.height, 20_000):
                 chunk = df.slice(start, 20_000)
-                _execute_upsert(conn, table, stmt, chunk)
+                _execute_upsert(conn, table, chunk)
                 total += chunk.height
                 if progress:
                     progress(total)
-            written.append(conform(table, df))
+            written.append(df.select(_given_columns(table, df)))
     if written:
-        _carry_snapshot(url, before, tx.version, upserted={table: pl.concat(written)})
+        _carry_snapshot(url, before, tx.version, upserted={table: pl.concat(written, how="diagonal_relaxed")})
     return total
 
 
@@ -657,34 +716,25 @@ def upsert(url: str, frames: dict[str, pl.DataFrame],
            progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Insert or update rows by primary key, all tables in one transaction.
 
-    Importing the same ledger twice must change nothing, so rows are matched on their ids.
-    `progress(done, total)` is called after each chunk (progress bars on large files).
+    Importing the same ledger twice must change nothing, so rows are matched on their ids. An
+    existing row gets the columns its frame has and keeps the others (`Ingested.writes` gives the
+    columns the file had). `progress(done, total)` is called after each chunk (progress bars).
     """
     total = sum(df.height for df in frames.values() if df is not None)
     done = 0
     counts: dict[str, int] = {}
-    eng = engine_for(url)
-    dialect = eng.dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
     before = data_version(url)
     with _write_tx(url) as tx:
         conn = tx.conn
+        _mark_imported(conn)
         for t in TABLE_NAMES:
             df = frames.get(t)
             if df is None or df.is_empty():
                 continue
-            df = conform(t, df)
-            table = SA_TABLES[t]
-            pk = primary_key(t)
-            stmt = dialect_insert(table)
-            update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in pk}
-            stmt = stmt.on_conflict_do_update(index_elements=pk, set_=update)
+            df = df.select(_given_columns(t, df))
             for start in range(0, df.height, 20_000):
                 chunk = df.slice(start, 20_000)
-                _execute_upsert(conn, t, stmt, chunk)
+                _execute_upsert(conn, t, chunk)
                 done += chunk.height
                 if progress:
                     progress(done, total)

@@ -93,7 +93,7 @@ def test_messy_ledger_imports_and_reproduces_hand_computed_totals(tmp_path, caps
 
 
 def test_codes_are_padded_and_dates_read_in_every_form(url):
-    result = ingest.ingest([("案件.xlsx", xlsx(MESSY_CASES))], store.load_tables(url).regions)
+    result = ingest.ingest([("案件.xlsx", xlsx(MESSY_CASES))], store.load_tables(url).regions, today=fx.AS_OF)
     cases = result.frames["cases"].sort("case_id")
     assert cases["region_code"].to_list() == [fx.V_A1a, fx.TOWN_A1, fx.DIST_B]
     assert cases["filed_on"].to_list() == [D(2024, 3, 3), D(2024, 3, 5), D(2024, 3, 11)]
@@ -120,15 +120,14 @@ def test_gbk_csv_with_yes_no_and_signature_columns(tmp_path, capsys, url):
 def test_progress_as_fractions_becomes_percent(url):
     rows = [["整改编号", "区划代码", "开始日期", "整改进度"], ["Z1", fx.V_A1a, "2024-01-01", 0.4],
             ["Z2", fx.V_A1a, "2024-01-01", 1]]
-    result = ingest.ingest([("整改.xlsx", xlsx(rows, title=None, sheet="整改"))], store.load_tables(url).regions)
+    result = ingest.ingest([("整改.xlsx", xlsx(rows, title=None, sheet="整改"))], store.load_tables(url).regions, today=fx.AS_OF)
     assert result.ok and result.frames["rectifications"]["progress_pct"].to_list() == [40.0, 100.0]
 
 
 def test_regions_in_the_same_file_are_applied_first(url):
     regions = [["区划代码", "名称", "层级", "上级代码"], ["990101001003", "新村", "村", "990101001000"]]
     cases = [["案件编号", "区划代码", "立案日期"], ["N9", "990101001003", "2024-03-09"]]
-    result = ingest.ingest([("台账.xlsx", xlsx(regions, title=None, sheet="区划", extra={"案件": cases}))],
-                           store.load_tables(url).regions)
+    result = ingest.ingest([("台账.xlsx", xlsx(regions, title=None, sheet="区划", extra={"案件": cases}))], store.load_tables(url).regions, today=fx.AS_OF)
     assert result.ok, [p.line() for p in result.problems]
     assert result.frames["regions"]["level"].to_list() == ["village"]
 
@@ -136,8 +135,7 @@ def test_regions_in_the_same_file_are_applied_first(url):
 def test_code_change_sheet_maps_old_codes_to_new(url):
     changes = [["原代码", "新代码", "生效日期"], ["990101001009", fx.V_A1a, "2024-01-01"]]
     cases = [["案件编号", "区划代码", "立案日期"], ["N8", "990101001009", "2024-03-09"]]
-    result = ingest.ingest([("台账.xlsx", xlsx(cases, title=None, sheet="案件", extra={"代码变更": changes}))],
-                           store.load_tables(url).regions)
+    result = ingest.ingest([("台账.xlsx", xlsx(cases, title=None, sheet="案件", extra={"代码变更": changes}))], store.load_tables(url).regions, today=fx.AS_OF)
     assert result.ok and result.frames["cases"]["region_code"].to_list() == [fx.V_A1a]
 
 
@@ -182,7 +180,7 @@ def _only_audit_changed(url: str, before: str) -> bool:
 def test_every_problem_is_listed_at_once_with_its_excel_row(url):
     rows = [["案件编号", "区划代码", "立案日期"], ["N1", "990199001001", "2024-03-01"], [None, None, None],
             ["N2", fx.V_A1a, "not a date"]]
-    result = ingest.ingest([("案件.xlsx", xlsx(rows))], store.load_tables(url).regions)
+    result = ingest.ingest([("案件.xlsx", xlsx(rows))], store.load_tables(url).regions, today=fx.AS_OF)
     assert sorted((p.row, p.message) for p in result.problems) == [(3, "区划代码不存在（请先导入区划）"),
                                                                   (5, "日期无法识别")]
 
@@ -327,14 +325,14 @@ def test_upload_with_problems_lists_them_and_writes_nothing(app):
 def test_a_name_path_resolves_to_the_region_code(url):
     rows = [["整改编号", "区县", "乡镇", "村", "开始日期"], ["P1", "甲区", "甲一镇", "西村", "2024-02-01"],
             ["P2", "乙区", "乙一乡", None, "2024-02-02"]]
-    result = ingest.ingest([("整改.xlsx", xlsx(rows, title=None, sheet="整改"))], store.load_tables(url).regions)
+    result = ingest.ingest([("整改.xlsx", xlsx(rows, title=None, sheet="整改"))], store.load_tables(url).regions, today=fx.AS_OF)
     assert result.ok, [p.line() for p in result.problems]
     assert result.frames["rectifications"]["region_code"].to_list() == [fx.V_A1b, fx.TOWN_B1]
 
 
 def test_an_unknown_name_in_the_path_is_a_problem(url):
     rows = [["整改编号", "区县", "乡镇", "开始日期"], ["P1", "甲区", "无此镇", "2024-02-01"]]
-    result = ingest.ingest([("整改.xlsx", xlsx(rows, title=None, sheet="整改"))], store.load_tables(url).regions)
+    result = ingest.ingest([("整改.xlsx", xlsx(rows, title=None, sheet="整改"))], store.load_tables(url).regions, today=fx.AS_OF)
     assert [(p.row, p.value, p.message) for p in result.problems] == [(2, "甲区/无此镇", "区划名称无法匹配")]
 
 
@@ -346,7 +344,7 @@ STREAM_CSV = ("信访编号,区划代码,受理日期,限办日期\n"
 def test_large_csv_is_checked_and_written_in_batches(tmp_path, url):
     p = tmp_path / "信访台账.csv"
     p.write_text(STREAM_CSV, encoding="gbk")
-    table, problems, batches = ingest.stream_csv(p, store.load_tables(url).regions, batch_rows=2)
+    table, problems, batches = ingest.stream_csv(p, store.load_tables(url).regions, batch_rows=2, today=fx.AS_OF)
     assert (table, problems) == ("complaints", [])
     assert store.upsert_batches(url, table, batches()) == 3
     got = store.load_tables(url).complaints.filter(pl.col("complaint_id").str.starts_with("S")).sort("complaint_id")
@@ -356,7 +354,7 @@ def test_large_csv_is_checked_and_written_in_batches(tmp_path, url):
 def test_large_csv_finds_a_duplicate_across_batches_with_its_row(tmp_path, url):
     p = tmp_path / "信访台账.csv"
     p.write_text(STREAM_CSV + "S1,990101001001,2024-03-04,2024-03-20\n", encoding="utf-8")
-    _, problems, _ = ingest.stream_csv(p, store.load_tables(url).regions, batch_rows=2)
+    _, problems, _ = ingest.stream_csv(p, store.load_tables(url).regions, batch_rows=2, today=fx.AS_OF)
     assert [(x.row, x.message) for x in problems] == [(5, "编号在文件中重复")]
 
 
@@ -370,3 +368,81 @@ def test_batched_write_is_one_transaction(url):
     with pytest.raises(RuntimeError):
         store.upsert_batches(url, "complaints", batches())
     assert store.load_tables(url).complaints.filter(pl.col("complaint_id") == "T1").is_empty()
+
+
+# --- complainant columns: normalised before matching ------------------------------------------
+
+def _complaint_problems(header: str) -> list[str]:
+    text = f"信访编号,区划代码,受理日期,{header}\nQ1,{fx.V_A1a},2024-03-01,某某\n"
+    result = ingest.ingest([("信访台账.csv", text.encode())], fx.tables().regions, today=fx.AS_OF)
+    return [p.message for p in result.problems]
+
+
+@pytest.mark.parametrize("header", ["举 报人", "举\u200b报人", "\ufeff举报人", "举\u2060报\u00a0人", "身\u3000份证号",
+                                    "ＱＱ号", "ｑｑ", "联\u200d系电\u200b话"])
+def test_a_complainant_column_is_refused_despite_spaces_invisible_and_full_width_characters(header):
+    assert any(m.startswith("含有可识别举报人身份的列") for m in _complaint_problems(header))
+
+
+@pytest.mark.parametrize("header", ["来信人", "反映人", "联系方式", "证件号码", "手机号", "电话", "身份证", "家庭住址",
+                                    "举报人姓名", "来访人", "检举人", "电子邮箱", "姓名"])
+def test_a_near_synonym_of_a_complainant_column_is_refused(header):
+    assert any(m.startswith("含有可识别举报人身份的列") for m in _complaint_problems(header))
+
+
+def test_no_known_header_is_taken_for_a_complainant_column():
+    from queries import ledger_headers as lh
+
+    flagged = [(t, v) for t, cols in lh.HEADERS.items() for vs in cols.values() for v in vs if lh.identifying(v, t)]
+    assert flagged == []
+
+
+def test_known_headers_match_despite_invisible_and_full_width_characters():
+    text = (f"案\u200b件编号,\ufeff区划代码,立案日期\u3000,涉案金额（万元）\nN1,{fx.V_A1a},2024-03-01,3\n")
+    result = ingest.ingest([("案件.csv", text.encode())], fx.tables().regions, today=fx.AS_OF)
+    assert result.ok, [p.line() for p in result.problems]
+    assert result.frames["cases"].select("case_id", "filed_on").rows() == [("N1", D(2024, 3, 1))]
+
+
+# --- dates in the future ----------------------------------------------------------------------
+
+def _case_problems(filed: str, today: date = fx.AS_OF) -> list[tuple]:
+    text = f"案件编号,区划代码,立案日期\nN1,{fx.V_A1a},{filed}\n"
+    result = ingest.ingest([("案件.csv", text.encode())], fx.tables().regions, today=today)
+    return [(p.row, p.column, p.value, p.message) for p in result.problems]
+
+
+def test_a_date_in_2099_is_refused_on_its_row():
+    assert _case_problems("2099-01-01") == [(2, "立案日期", "2099-01-01", "日期晚于今天（2024-03-31），不能是将来的日期")]
+
+
+def test_a_date_one_day_after_today_is_accepted_and_two_days_refused():
+    assert _case_problems("2024-04-01") == []
+    assert [m for *_, m in _case_problems("2024-04-02")] == ["日期晚于今天（2024-03-31），不能是将来的日期"]
+
+
+def test_a_deadline_in_the_future_is_accepted():
+    text = f"信访编号,区划代码,受理日期,限办日期\nQ1,{fx.V_A1a},2024-03-01,2099-01-01\n"
+    result = ingest.ingest([("信访台账.csv", text.encode())], fx.tables().regions, today=fx.AS_OF)
+    assert result.ok and result.frames["complaints"]["due_on"].to_list() == [D(2099, 1, 1)]
+
+
+def test_a_future_date_in_a_large_csv_is_refused(tmp_path, url):
+    p = tmp_path / "信访台账.csv"
+    p.write_text(STREAM_CSV + "S4,990101001001,2099-01-01,2099-02-01\n", encoding="utf-8")
+    _, problems, _ = ingest.stream_csv(p, store.load_tables(url).regions, batch_rows=2, today=fx.AS_OF)
+    assert [(x.row, x.column, x.message) for x in problems] == [(5, "受理日期", "日期晚于今天（2024-03-31），不能是将来的日期")]
+
+
+def test_cli_import_refuses_a_future_date(tmp_path, capsys, url):
+    code, out = run_import(tmp_path, capsys, url, "案件.csv", f"案件编号,区划代码,立案日期\nN1,{fx.V_A1a},2099-01-01\n".encode())
+    assert code == 2 and "不能是将来的日期" in out.err and "未写入任何数据" in out.err
+
+
+def test_an_import_without_some_columns_keeps_them_on_existing_records(tmp_path, capsys, url):
+    # c1: closed 2024-03-31, 1 党纪处分, 2.5 万元 recovered; the file only moves it to 西村.
+    code, out = run_import(tmp_path, capsys, url, "案件.csv", f"案件编号,区划代码,立案日期\nc1,{fx.V_A1b},2024-03-01\n".encode())
+    assert code == 0, out.err
+    c1 = store.load_tables(url).cases.filter(pl.col("case_id") == "c1")
+    assert c1.select("region_code", "closed_on", "party_discipline", "amount_recovered").rows() == [
+        (fx.V_A1b, D(2024, 3, 31), 1, 2.5)]

@@ -159,3 +159,24 @@ def test_a_temporary_folder_abandoned_by_a_stopped_writer_is_removed_by_the_next
     os.utime(stale, (two_hours_ago, two_hours_ago))
     store.upsert(url, {"cases": fx.tables().cases.head(1)})
     assert sorted(p.name for p in base.iterdir() if p.name.startswith(".tmp-")) == [".tmp-writing"]
+
+
+def test_a_snapshot_carried_past_an_upsert_with_fewer_columns_equals_the_database(tmp_path, monkeypatch):
+    url = _db(tmp_path)
+    store.load_tables_cached(url, store.data_version(url))
+    store.upsert(url, {"cases": pl.DataFrame({"case_id": ["c1", "c9"], "region_code": [fx.V_A1b, fx.V_A1a],
+                                              "filed_on": [D(2024, 3, 2), D(2024, 3, 3)]})})
+    got = _loaded_without_the_database(url, monkeypatch)
+    _same_as_the_database(url, got)
+    assert got.cases.filter(pl.col("case_id") == "c1").select("closed_on", "party_discipline").rows() == [
+        (D(2024, 3, 31), 1)]
+
+
+def test_a_snapshot_carried_past_a_streamed_upsert_with_fewer_columns_equals_the_database(tmp_path, monkeypatch):
+    url = _db(tmp_path)
+    store.load_tables_cached(url, store.data_version(url))
+    store.upsert_batches(url, "complaints", iter([pl.DataFrame({"complaint_id": ["q2", "q9"],
+                                                                "region_code": [fx.V_A1a, fx.V_A1a]})]))
+    got = _loaded_without_the_database(url, monkeypatch)
+    _same_as_the_database(url, got)
+    assert got.complaints.filter(pl.col("complaint_id") == "q2")["satisfaction"].to_list() == ["不满意"]
