@@ -72,7 +72,7 @@ def import_panel(url: str, account: Account) -> None:
             st.session_state["data_audited"] = names
         return
     st.success(tr("data.ready"))
-    result = ingest.carry_link_dates(result, known.cases)
+    result = ingest.carry_link_dates(result, tables.cases)
     st.dataframe(pl.DataFrame([{tr("data.col.sheet"): s, tr("data.col.table"): ingest.table_label(t),
                                 tr("data.col.rows"): n} for s, t, n in result.sheets]),
                  hide_index=True, key="data_summary")
