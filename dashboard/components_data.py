@@ -4,7 +4,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import data, templates
+from dashboard import data, safe, templates
 from dashboard.ui import tr
 from queries import audit, geo, ingest, store
 from queries.accounts import Account
@@ -97,11 +97,11 @@ def geo_panel(url: str, account: Account) -> None:
         return
     check = geo.check_geojson(up.getvalue().decode("utf-8-sig", errors="replace"), data.tables(url).regions)
     for note in check.notes:
-        st.info(note)
+        st.info(safe.md(note))
     if check.errors:
         st.error(tr("data.problems", n=len(check.errors)))
         for e in check.errors:
-            st.markdown(f"- {e}")
+            st.markdown(f"- {safe.md(e)}")
         return
     if st.button(tr("data.confirm"), key="data_geo_confirm"):
         store.save_boundaries(url, check.collection)

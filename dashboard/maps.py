@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 import polars as pl
 import pydeck as pdk
 
+from dashboard import safe
 from queries import geo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +95,8 @@ def choropleth_rows(polys: list[dict], table: pl.DataFrame, breaks: list[float],
         r = info.get(p["code"], {})
         cls = geo.classify(r.get("value"), breaks)
         fill = [*colors[cls], 215] if cls is not None else [220, 220, 220, 160]
-        out.append({"code": p["code"], "polygon": p["polygon"], "name": r.get("name", p["code"]),
+        # The deck tooltip and the plotly hover read their text as HTML: names are escaped.
+        out.append({"code": p["code"], "polygon": p["polygon"], "name": safe.plot(r.get("name", p["code"])),
                     "value": r.get("value"), "value_text": fmt_value(r.get("value")),
                     "rank": r.get("rank"), "yoy_text": fmt_change(r.get("yoy_change")),
                     "warnings": r.get("warnings", 0), "fill": fill})
@@ -216,7 +218,7 @@ def compact_figure(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: 
                        "hoverinfo": "skip"})
     if labels is not None and labels.height:
         traces.append({"type": "scattergeo", "name": "labels", "lon": labels["lon"].to_list(),
-                       "lat": labels["lat"].to_list(), "text": labels["name"].to_list(), "mode": "text",
+                       "lat": labels["lat"].to_list(), "text": [safe.plot(n) for n in labels["name"]], "mode": "text",
                        "hoverinfo": "skip", "textfont": {"size": 14, "color": "#141414"}})
     layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "dragmode": False,
               "showlegend": False, "hoverlabel": {"bgcolor": "#1f2a36", "font": {"size": 15, "color": "white"}},
