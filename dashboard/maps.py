@@ -95,8 +95,7 @@ def choropleth_rows(polys: list[dict], table: pl.DataFrame, breaks: list[float],
         r = info.get(p["code"], {})
         cls = geo.classify(r.get("value"), breaks)
         fill = [*colors[cls], 215] if cls is not None else [220, 220, 220, 160]
-        # The deck tooltip and the plotly hover read their text as HTML: names are escaped.
-        out.append({"code": p["code"], "polygon": p["polygon"], "name": safe.plot(r.get("name", p["code"])),
+        out.append({"code": p["code"], "polygon": p["polygon"], "name": r.get("name", p["code"]),
                     "value": r.get("value"), "value_text": fmt_value(r.get("value")),
                     "rank": r.get("rank"), "yoy_text": fmt_change(r.get("yoy_change")),
                     "warnings": r.get("warnings", 0), "fill": fill})
@@ -184,6 +183,12 @@ def _rgba(fill: list[int]) -> str:
 TOOLTIP_FIELDS = ("name", "value_text", "rank", "yoy_text", "warnings")
 
 
+def _hover(value: object) -> object:
+    """One customdata cell: text escaped (plotly reads it as HTML; the deck.gl tooltip escapes
+    on its own), numbers as they are, a dash for nothing."""
+    return "—" if value is None else safe.plot(value) if isinstance(value, str) else value
+
+
 def hovertemplate(tooltip_html: str) -> str:
     """The deck tooltip (`{name}` placeholders, `<br/>`) as a plotly hovertemplate, so both maps
     share one tooltip text."""
@@ -208,7 +213,8 @@ def compact_figure(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: 
                "locations": [r["code"] for r in rows], "featureidkey": "id",
                "z": [i / max(n - 1, 1) for i in range(n)], "zmin": 0, "zmax": 1, "colorscale": stops,
                "showscale": False, "marker": {"line": {"color": "white", "width": 1.2}},
-               "customdata": [[r[f] if r[f] is not None else "—" for f in TOOLTIP_FIELDS] for r in rows],
+               # plotly reads hover text as HTML (the deck tooltip escapes on its own): escaped here
+               "customdata": [[_hover(r[f]) for f in TOOLTIP_FIELDS] for r in rows],
                "hovertemplate": hovertemplate(tooltip_html), "unselected": {"marker": {"opacity": 1}}}]
     if key_watch:
         traces.append({"type": "choropleth", "name": "key_watch", "geojson": _geojson(key_watch),

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 import polars as pl
 import pytest
 
-from dashboard import handout
+from dashboard import handout, safe
 from queries import accounts, audit, store
 from queries.schema import TABLE_NAMES, Tables
 from tests import fixtures as fx
@@ -132,7 +132,7 @@ def _check(page, seen: dict, where: str) -> str:
     title = found.pop("title")
     assert found == CLEAN, where
     assert title != "X" and seen["dialogs"] == [] and seen["outside"] == [], (where, seen)
-    return page.inner_text("body")
+    return page.inner_text("body").replace(safe.WORD_JOINER, "")
 
 
 # Each page with the payload text it must show as text (from captions, headers, buttons, lists).
@@ -165,7 +165,7 @@ def test_every_slide_and_the_slide_mode_show_ledger_text_as_text(xss_server, bro
         page.get_by_text(f"第 {i} / 8 页").wait_for(timeout=30_000)
         _settle(page)
         texts.append(_check(page, seen, f"slide {i}"))
-    page.get_by_text("选择并排序幻灯片").click()
+    page.locator('[data-testid="stExpander"] summary').first.click()
     page.get_by_text("全屏放映（隐藏侧栏）").click()
     _settle(page)
     texts.append(_check(page, seen, "slide mode"))
@@ -235,23 +235,26 @@ def test_the_config_sends_the_four_headers():
                                          "X-Frame-Options"]
 
 
+@pytest.fixture(scope="module")
+def front(xss_server, nginx_path):
+    """deploy/nginx.conf as shipped, in front of the app: the headers come from nginx itself."""
+    from benchmarks import load, proxy
+
+    port = int(urlsplit(xss_server[1]).port)
+    with proxy.Nginx(load._port(), [port]) as nginx:
+        yield nginx.url.rstrip("/")
+
+
 @pytest.mark.parametrize("path", ["", "map", "trends", "warnings", "briefing", "cases", "data"])
-def test_pages_raise_no_violation_under_the_shipped_csp(xss_server, browser, path):  # noqa: F811
-    _, base = xss_server
-    headers = shipped_headers()
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-
-    def add_headers(route):
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, **headers})
-
-    context.route(lambda u: urlsplit(u).path.rstrip("/") in ("", f"/{path}"), add_headers)
-    page = context.new_page()
-    seen = _watch(page, base)
-    _sign_in(page, f"{base}/{path}?{MARCH}")
+def test_pages_raise_no_violation_under_the_shipped_csp(front, browser, path):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    seen = _watch(page, front)
+    response = page.goto(f"{front}/{path}?{MARCH}")
+    assert response.headers["content-security-policy"] == shipped_headers()["Content-Security-Policy"]
+    _sign_in(page, f"{front}/{path}?{MARCH}")
     _check(page, seen, path)
     assert seen["csp"] == []
-    context.close()
+    page.close()
 
 
 # ---- an export leaves only by its audited click ----------------------------------------------
@@ -264,7 +267,7 @@ def test_the_summary_file_exists_only_after_the_audited_click_and_then_expires(x
     url, base = xss_server
     page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN", accept_downloads=True)
     media: list[str] = []
-    page.on("request", lambda r: media.append(r.url) if "/media/" in r.url else None)
+    page.on("request", lambda r: media.append(r.url) if urlsplit(r.url).path.startswith("/media/") else None)
     _sign_in(page, f"{base}/briefing?{MARCH}")
     assert media == [] and page.locator('a[href*="/media/"]').count() == 0
     before = _exports(url)
@@ -291,4 +294,35 @@ def test_the_summary_file_exists_only_after_the_audited_click_and_then_expires(x
             break
         page.wait_for_timeout(1000)
     assert gone == 404
+    page.close()
+
+
+def test_no_csv_when_the_audit_row_cannot_be_written(xss_server, browser):  # noqa: F811
+    """The database refuses the audit insert (a trigger, as a full or read-only database
+    would): 下载 CSV hands out nothing and says why, in Chinese."""
+    import sqlalchemy as sa
+
+    url, base = xss_server
+    page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    media: list[str] = []
+    downloads: list = []
+    page.on("request", lambda r: media.append(r.url) if urlsplit(r.url).path.startswith("/media/") else None)
+    page.on("download", lambda d: downloads.append(d))
+    _sign_in(page, f"{base}/cases?{MARCH}")
+    page.get_by_label("导出事由（必填，将记入审计日志）").fill("核查")
+    page.get_by_role("button", name="生成导出文件").click()
+    page.get_by_role("button", name="下载 CSV").wait_for(timeout=60_000)
+    _settle(page)
+    before = _exports(url)
+    engine = store.engine_for(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TRIGGER audit_log_full BEFORE INSERT ON audit_log "
+                             "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"))
+    try:
+        page.get_by_role("button", name="下载 CSV").click()
+        page.get_by_text("未能写入审计日志，文件未导出。").first.wait_for(timeout=60_000)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TRIGGER audit_log_full"))
+    assert downloads == [] and media == [] and _exports(url) == before
     page.close()

@@ -42,13 +42,19 @@ def test_md_leaves_no_markdown_or_html_syntax_unescaped(payload):
     out = safe.md(payload)
     # every ASCII punctuation character is preceded by a backslash …
     assert re.search(r"[!-/:-@\[-`{-~]", re.sub(r"\\[!-/:-@\[-`{-~]", "", out)) is None, out
-    # … and removing the escapes gives the text back unchanged
-    assert re.sub(r"\\(.)", r"\1", out) == payload
+    # … and removing the escapes (and invisible word joiners) gives the text back unchanged
+    assert re.sub(r"\\(.)", r"\1", out).replace(safe.WORD_JOINER, "") == payload
 
 
 def test_md_escapes_a_colour_directive_and_an_image_exactly():
     assert safe.md(":red[x]") == r"\:red\[x\]"
-    assert safe.md("![x](http://h/x.png)") == r"\!\[x\]\(http\:\/\/h\/x\.png\)"
+    assert safe.md("![x](/x.png)") == r"\!\[x\]\(\/x\.png\)"
+
+
+def test_md_keeps_addresses_from_becoming_autolinks():
+    """GFM autolinks are found after escapes are resolved: a word joiner breaks them."""
+    wj = safe.WORD_JOINER
+    assert safe.md("http://h www.h a@h") == f"http{wj}\\:\\/\\/h www{wj}\\.h a{wj}\\@h"
 
 
 def test_md_joins_lines_so_a_value_cannot_start_a_new_block():
@@ -93,12 +99,12 @@ def test_no_page_or_component_renders_html_without_escaping():
     assert offenders == []
 
 
-def test_map_rows_carry_region_names_escaped_for_the_tooltips():
-    table = pl.DataFrame({"key": ["990101000000"], "name": ["<img src=x onerror=alert(1)>"], "value": [1.0],
-                          "rank": [1], "yoy_change": [None], "warnings": [0]})
-    polys = [{"code": "990101000000", "polygon": [[0, 0], [1, 0], [1, 1], [0, 0]]}]
-    rows = maps.choropleth_rows(polys, table, [0.0, 2.0], str, str)
-    assert rows[0]["name"] == "&lt;img src=x onerror=alert(1)&gt;"
+def test_compact_map_hover_carries_region_names_escaped_for_plotly():
+    rows = [{"code": "990101000000", "polygon": [[0, 0], [1, 0], [1, 1], [0, 0]], "fill": [1, 2, 3, 255],
+             "name": "<img src=x onerror=alert(1)>", "value_text": "3 件", "rank": 1, "yoy_text": "—",
+             "warnings": 0}]
+    fig = maps.compact_figure(rows, labels=None, key_watch=[], tooltip_html="{name}", height=300)
+    assert fig.data[0].customdata[0][0] == "&lt;img src=x onerror=alert(1)&gt;"
 
 
 def test_one_page_summary_escapes_every_value():
