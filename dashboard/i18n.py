@@ -165,7 +165,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "brief.counter": ("第 {i} / {n} 页", "Slide {i} of {n}"),
     "brief.download": ("下载 PowerPoint（可编辑）", "Download PowerPoint (editable)"),
     "brief.summary": ("下载一页纸摘要（A4）", "Download one-page summary (A4)"),
-    "brief.generating": ("正在生成汇报材料…", "Generating the deck…"),
     "brief.fullscreen": ("全屏放映（隐藏侧栏）", "Full screen (hide sidebar)"),
     "brief.sentences": ("可直接用于书面报告的表述", "Sentences for a written report"),
     "brief.keys": ("键盘 ← → 翻页", "Keys ← → turn the slides"),

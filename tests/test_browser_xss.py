@@ -105,8 +105,8 @@ def _sign_in(page, url: str, user: str = "alice") -> None:
 
 
 def _settle(page) -> None:
-    page.wait_for_selector('[data-testid="stHeading"]', timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_selector('[data-testid="stHeading"]', timeout=120_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
     page.wait_for_timeout(300)  # let the last delta paint before the DOM is read
 
 
@@ -195,7 +195,7 @@ def test_map_tooltip_shows_a_region_name_as_text(xss_server, browser):  # noqa: 
     seen = _watch(page, base)
     _sign_in(page, f"{base}/map?{MARCH}")
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-    canvas.wait_for(timeout=30_000)
+    canvas.wait_for(timeout=90_000)
     page.wait_for_timeout(1500)  # deck.gl draws after its first frame
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
@@ -259,6 +259,12 @@ def test_pages_raise_no_violation_under_the_shipped_csp(front, browser, path):  
 
 # ---- an export leaves only by its audited click ----------------------------------------------
 
+def _download(address: str) -> bool:
+    """A file handed out through /media/ (the page icon is served there too)."""
+    path = urlsplit(address).path
+    return path.startswith("/media/") and not path.endswith(".png")
+
+
 def _exports(url: str) -> int:
     return audit.read(store.engine_for(url)).filter(pl.col("event") == "export").height
 
@@ -267,7 +273,7 @@ def test_the_summary_file_exists_only_after_the_audited_click_and_then_expires(x
     url, base = xss_server
     page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN", accept_downloads=True)
     media: list[str] = []
-    page.on("request", lambda r: media.append(r.url) if urlsplit(r.url).path.startswith("/media/") else None)
+    page.on("request", lambda r: media.append(r.url) if _download(r.url) else None)
     _sign_in(page, f"{base}/briefing?{MARCH}")
     assert media == [] and page.locator('a[href*="/media/"]').count() == 0
     before = _exports(url)
@@ -306,7 +312,7 @@ def test_no_csv_when_the_audit_row_cannot_be_written(xss_server, browser):  # no
     page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN", accept_downloads=True)
     media: list[str] = []
     downloads: list = []
-    page.on("request", lambda r: media.append(r.url) if urlsplit(r.url).path.startswith("/media/") else None)
+    page.on("request", lambda r: media.append(r.url) if _download(r.url) else None)
     page.on("download", lambda d: downloads.append(d))
     _sign_in(page, f"{base}/cases?{MARCH}")
     page.get_by_label("导出事由（必填，将记入审计日志）").fill("核查")

@@ -302,3 +302,12 @@ def test_the_deck_doors_have_no_file_address_until_clicked(app_db):
 def test_a_leader_gets_the_deck_doors(app_db):
     at = _briefing("leader")
     assert len(at.get("download_button")) == 2 and not at.exception
+
+
+def test_a_door_drawn_outside_any_session_hands_out_nothing(db):
+    """The click callable reads the sign-in of the session that drew it; with none, no file."""
+    built: list = []
+    hand_out = handout._deferred(_ticket(db, built))
+    with pytest.raises(handout.Refused):
+        hand_out()
+    assert built == [] and _exports(db).is_empty()
