@@ -24,14 +24,17 @@ def deck(url: str, data_version: int, start: date, end: date, region: str | None
 
 def _figure(spec: dict) -> go.Figure:
     fig = go.Figure()
+    # plotly reads its texts as HTML: category and series names from the ledgers are escaped
+    categories = [safe.plot(c) for c in spec["categories"]]
     for i, (name, values) in enumerate(spec["series"].items()):
+        name = safe.plot(name)
         if spec["type"] == "line":
-            fig.add_trace(go.Scatter(x=spec["categories"], y=values, name=name, mode="lines+markers",
+            fig.add_trace(go.Scatter(x=categories, y=values, name=name, mode="lines+markers",
                                      line=dict(width=5, color=PRIMARY if i == 0 else "#E69F00")))
         else:
             horizontal = spec["type"] == "bar"
-            fig.add_trace(go.Bar(x=values if horizontal else spec["categories"],
-                                 y=spec["categories"] if horizontal else values, name=name,
+            fig.add_trace(go.Bar(x=values if horizontal else categories,
+                                 y=categories if horizontal else values, name=name,
                                  orientation="h" if horizontal else "v", marker_color=PRIMARY,
                                  texttemplate="%{x:,.0f}" if horizontal else "%{y:,.0f}", textposition="outside",
                                  cliponaxis=False))

@@ -311,3 +311,15 @@ def test_a_door_drawn_outside_any_session_hands_out_nothing(db):
     with pytest.raises(handout.Refused):
         hand_out()
     assert built == [] and _exports(db).is_empty()
+
+
+def test_chart_labels_from_ledgers_are_escaped_for_plotly():
+    """plotly renders <a href>, <b> … in axis labels, legends and hovers."""
+    from dashboard import charts, charts_trends
+
+    link = '<a href="http://127.0.0.1:9/">甲</a>'
+    shown = "&lt;a href=\"http://127.0.0.1:9/\"&gt;甲&lt;/a&gt;"
+    bar = charts.ranking_bar(pl.DataFrame({"name": [link], "v": [1.0]}), "v", "件", ",.0f")
+    assert list(bar.data[0].y) == [shown]
+    box = charts_trends.handling_box(pl.DataFrame({"region": [link], "days": [3], "limit": [5]}), "天", "时限")
+    assert list(box.data[0].x) == [shown] and list(box.data[1].x) == [shown]
