@@ -6,7 +6,7 @@ the accounts page for the system administrator, the audit log for the audit admi
 """
 import streamlit as st
 
-from dashboard import auth, data, filterbar
+from dashboard import auth, data, filterbar, safe
 from dashboard.ui import tr
 
 st.set_page_config(page_title="基层监督驾驶舱", page_icon="static/favicon.png", layout="wide")
@@ -25,7 +25,7 @@ try:
     with st.spinner(tr("app.loading"), show_time=True):
         tables = data.tables_at(url, served)
 except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceback
-    st.error(tr("app.db_error", error=str(exc).splitlines()[0]))
+    st.error(tr("app.db_error", error=safe.md(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)))
     st.stop()
 
 with brand:
@@ -90,7 +90,7 @@ def refresh_notice(served: int) -> None:
 if data.refreshing(url, served):
     refresh_notice(served)
 with st.sidebar:
-    st.caption(tr("auth.signed_in_as", name=account.display_name, role=tr(f"role.{account.role}")))
+    st.caption(tr("auth.signed_in_as", name=safe.md(account.display_name), role=tr(f"role.{account.role}")))
     if st.session_state.pop("pw_changed", False):
         st.success(tr("auth.pw_changed"))
     with st.expander(tr("auth.my_account"), icon=":material/person:",

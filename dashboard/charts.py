@@ -4,6 +4,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard import safe
+
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PRIMARY = "#1f4e79"
 ACCENT = "#c0392b"
@@ -28,7 +30,7 @@ def ranking_bar(df: pl.DataFrame, value_col: str, axis_title: str, number_format
     if highlight_worst and ranked.height:
         colors[-1] = ACCENT
     fig = go.Figure(go.Bar(
-        x=ranked[value_col].to_list(), y=ranked["name"].to_list(), orientation="h",
+        x=ranked[value_col].to_list(), y=[safe.plot(n) for n in ranked["name"]], orientation="h",
         marker_color=colors, texttemplate=f"%{{x:{number_format}}}", textposition="outside",
         hovertemplate=f"%{{y}}：%{{x:{number_format}}}<extra></extra>", cliponaxis=False,
     ))

@@ -6,6 +6,7 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard import safe
 from dashboard.charts import ACCENT, PRIMARY, _base_layout
 
 # One colour per field, the same on every chart (Okabe–Ito plus two greys: colour-blind safe).
@@ -78,8 +79,8 @@ def composition(df: pl.DataFrame, metric: str, every: str, lang: str, axis_title
     for i, cat in enumerate(cats):
         sub = df.filter(pl.col("category") == cat).sort("period")
         fig.add_trace(go.Bar(x=[period_label(d, every, lang) for d in sub["period"]], y=sub[metric].to_list(),
-                             name=cat, marker_color=FIELD_COLORS.get(cat, SERIES_COLORS[i % len(SERIES_COLORS)]),
-                             hovertemplate=f"{cat} %{{x}}：%{{y:,.0f}}<extra></extra>"))
+                             name=safe.plot(cat), marker_color=FIELD_COLORS.get(cat, SERIES_COLORS[i % len(SERIES_COLORS)]),
+                             hovertemplate=f"{safe.plot(cat)} %{{x}}：%{{y:,.0f}}<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text=axis_title, tickformat=",.0f", gridcolor="#e5e5e5")
     fig.update_xaxes(type="category")
@@ -95,7 +96,7 @@ def regions_lines(df: pl.DataFrame, metric: str, every: str, lang: str, unit: st
     for i, name in enumerate(last["name"].to_list()):
         sub = df.filter(pl.col("name") == name).sort("period")
         fig.add_trace(go.Scatter(x=[period_label(d, every, lang) for d in sub["period"]], y=sub[metric].to_list(),
-                                 name=name, mode="lines+markers", customdata=sub["code"].to_list(),
+                                 name=safe.plot(name), mode="lines+markers", customdata=sub["code"].to_list(),
                                  line=dict(width=3, color=SERIES_COLORS[i % len(SERIES_COLORS)])))
     fig.update_yaxes(title_text=axis_title, tickformat=_tick(unit), gridcolor="#e5e5e5")
     fig.update_xaxes(type="category")
@@ -115,11 +116,13 @@ def funnel(df: pl.DataFrame) -> go.Figure:
 def handling_box(df: pl.DataFrame, axis_title: str, limit_label: str) -> go.Figure:
     """Days used per region as boxes, with each region's median time limit as a red tick."""
     fig = go.Figure()
-    order = df.group_by("region").agg(pl.col("days").median()).sort("days", descending=True)["region"].to_list()
-    fig.add_trace(go.Box(x=df["region"].to_list(), y=df["days"].to_list(), marker_color=PRIMARY,
+    order = [safe.plot(r) for r in
+             df.group_by("region").agg(pl.col("days").median()).sort("days", descending=True)["region"]]
+    fig.add_trace(go.Box(x=[safe.plot(r) for r in df["region"]], y=df["days"].to_list(), marker_color=PRIMARY,
                          boxpoints=False, name=axis_title))
     lim = df.group_by("region").agg(pl.col("limit").median())
-    fig.add_trace(go.Scatter(x=lim["region"].to_list(), y=lim["limit"].to_list(), mode="markers", name=limit_label,
+    fig.add_trace(go.Scatter(x=[safe.plot(r) for r in lim["region"]], y=lim["limit"].to_list(), mode="markers",
+                             name=limit_label,
                              marker=dict(symbol="line-ew-open", size=36, color=ACCENT, line=dict(width=3))))
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     fig.update_yaxes(title_text=axis_title, gridcolor="#e5e5e5", rangemode="tozero")

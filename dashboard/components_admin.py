@@ -4,13 +4,13 @@ Every account change is audited; the audit page reads the log and can export it,
 here (or anywhere in the app) can change or delete a log row."""
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 
 import polars as pl
 import streamlit as st
 
+from dashboard import export, handout, safe
 from dashboard.ui import tr
 from queries import accounts, audit, store
 from queries.accounts import Account, AccountError
@@ -76,10 +76,10 @@ def accounts_page(url: str, regions: pl.DataFrame, me: Account) -> None:
                 pw = accounts.create_with_one_time_password(engine, name, role, region,
                                                             display.strip() or name)
                 _audit(url, me, name, {"action": "create", "role": role, "region": region})
-                st.success(tr("acct.created", username=name, password=pw))
+                st.success(tr("acct.created", username=safe.md(name), password=pw))
             except AccountError as exc:
                 _audit(url, me, name, {"action": "create", "error": str(exc)}, outcome="failure")
-                st.error(str(exc))
+                st.error(safe.md(exc))
 
     with right, st.container(border=True):
         usernames = [r["username"] for r in rows]
@@ -152,13 +152,10 @@ def audit_page(url: str, me: Account) -> None:
     st.dataframe(log, hide_index=True, key="audit_table", column_config={
         "at": st.column_config.DatetimeColumn("时间", format="YYYY-MM-DD HH:mm:ss"),
         "event": tr("audit.event"), "account": tr("audit.account")})
-    buf = io.BytesIO()
-    log.with_columns(pl.col("at").dt.strftime("%Y-%m-%d %H:%M:%S%z")).write_csv(buf)
 
-    def _logged() -> None:
-        audit.record(engine, event="export", account=me.username, target="audit_log", rows=log.height,
-                     outcome="success", detail={"events": events, "account": who, "since": str(since) if since else None})
-
-    st.download_button(tr("audit.export"), b"\xef\xbb\xbf" + buf.getvalue(),
-                       file_name=f"审计日志_{date.today():%Y%m%d}.csv", mime="text/csv", key="audit_export",
-                       on_click=_logged, icon=":material/download:")
+    purpose = st.text_input(tr("details.purpose"), key="audit_export_purpose")
+    handout.door(tr("audit.export"), key="audit_export", door="audit_log", url=url, account=me,
+                 target="audit_log", rows=log.height,
+                 detail={"events": events, "account": who, "since": str(since) if since else None},
+                 build=lambda: export.csv_bytes(log.with_columns(pl.col("at").dt.strftime("%Y-%m-%d %H:%M:%S%z"))),
+                 file_name=f"审计日志_{date.today():%Y%m%d}.csv", mime="text/csv", purpose=purpose)

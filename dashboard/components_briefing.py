@@ -6,11 +6,11 @@ from datetime import date
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import briefing, data
+from dashboard import briefing, data, handout, safe
 from dashboard.charts import PRIMARY, _base_layout
 from dashboard.filterbar import View
 from dashboard.ui import tr
-from queries import audit, store
+from queries.accounts import Account
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -24,14 +24,17 @@ def deck(url: str, data_version: int, start: date, end: date, region: str | None
 
 def _figure(spec: dict) -> go.Figure:
     fig = go.Figure()
+    # plotly reads its texts as HTML: category and series names from the ledgers are escaped
+    categories = [safe.plot(c) for c in spec["categories"]]
     for i, (name, values) in enumerate(spec["series"].items()):
+        name = safe.plot(name)
         if spec["type"] == "line":
-            fig.add_trace(go.Scatter(x=spec["categories"], y=values, name=name, mode="lines+markers",
+            fig.add_trace(go.Scatter(x=categories, y=values, name=name, mode="lines+markers",
                                      line=dict(width=5, color=PRIMARY if i == 0 else "#E69F00")))
         else:
             horizontal = spec["type"] == "bar"
-            fig.add_trace(go.Bar(x=values if horizontal else spec["categories"],
-                                 y=spec["categories"] if horizontal else values, name=name,
+            fig.add_trace(go.Bar(x=values if horizontal else categories,
+                                 y=categories if horizontal else values, name=name,
                                  orientation="h" if horizontal else "v",
                                  marker_color=PRIMARY if i == 0 else "#E69F00",  # a second series: last year
                                  texttemplate="%{x:,.0f}" if horizontal else "%{y:,.0f}", textposition="outside",
@@ -79,12 +82,13 @@ def show(view: View) -> None:
     slide = next(s for s in d.slides if s.key == chosen[i])
     with st.container(border=True):
         if slide.key == "title":
-            st.markdown(f"<div style='padding:12vh 2rem'><h1 style='color:#1f4e79'>{slide.title}</h1>"
-                        f"<p style='font-size:2rem;color:#444'>{slide.message}</p></div>", unsafe_allow_html=True)
+            # Titles and messages carry region and project names from the ledgers: fixed markup,
+            # escaped values, and st.html (no markdown pass over them).
+            st.html(f"<div style='padding:12vh 2rem'><h1 style='color:#1f4e79'>{safe.html(slide.title)}</h1>"
+                    f"<p style='font-size:2rem;color:#444'>{safe.html(slide.message)}</p></div>")
         else:
-            st.header(slide.title, anchor=False)
-            st.markdown(f"<p style='font-size:2rem;color:#c0392b;font-weight:600'>{slide.message}</p>",
-                        unsafe_allow_html=True)
+            st.header(safe.md(slide.title), anchor=False)
+            st.html(f"<p style='font-size:2rem;color:#c0392b;font-weight:600'>{safe.html(slide.message)}</p>")
             if slide.key == "map":
                 from dashboard import components_map
 
@@ -95,22 +99,28 @@ def show(view: View) -> None:
                 st.dataframe(slide.table, hide_index=True, key=f"brief_table_{slide.key}",
                              row_height=48, height=min(60 + 48 * slide.table.height, 620))
             for line in slide.bullets:
-                st.markdown(f"- {line}")
-        st.caption(d.scope_line)
+                st.markdown(f"- {safe.md(line)}")
+        st.caption(safe.md(d.scope_line))
     if slide.key == "kpis":
         st.subheader(tr("brief.sentences"))
         st.code("\n".join([slide.message, *slide.bullets]), language=None)
     who = f"{account.display_name}（{account.username}）"
-    c1, c2 = st.columns(2)
-    with st.spinner(tr("brief.generating")):
-        pptx = briefing.to_pptx(d, who)
-    def _logged(kind: str) -> None:
-        audit.record(store.engine_for(view.url), event="export", account=account.username, target=f"briefing.{kind}",
-                     outcome="success", rows=n, detail={"region": view.region, "as_of": view.as_of.isoformat()})
+    exports(view, account, d, who, n)
 
-    c1.download_button(tr("brief.download"), pptx, file_name=f"汇报_{view.as_of:%Y%m%d}.pptx", key="brief_pptx",
-                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                       icon=":material/slideshow:", on_click=_logged, args=("pptx",))
-    c2.download_button(tr("brief.summary"), briefing.summary_html(d, who).encode("utf-8"),
-                       file_name=f"摘要_{view.as_of:%Y%m%d}.html", mime="text/html", key="brief_summary",
-                       icon=":material/description:", on_click=_logged, args=("summary",))
+
+def exports(view: View, account: Account, d: briefing.Deck, who: str, n: int) -> None:
+    """The deck and the one-page summary: built, audited and handed out only when clicked
+    (dashboard/handout.py); a leader may take these (the README's table of exports)."""
+    if not handout.may_take(account, "briefing"):
+        return
+    purpose = st.text_input(tr("details.purpose"), key="brief_purpose")
+    detail = {"region": view.region, "as_of": view.as_of.isoformat(), "slides": n}
+    c1, c2 = st.columns(2)
+    handout.door(tr("brief.download"), key="brief_pptx", door="briefing", url=view.url, account=account,
+                 target="briefing.pptx", rows=n, detail=detail, build=lambda: briefing.to_pptx(d, who),
+                 file_name=f"汇报_{view.as_of:%Y%m%d}.pptx", purpose=purpose, icon=":material/slideshow:",
+                 mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", container=c1)
+    handout.door(tr("brief.summary"), key="brief_summary", door="summary", url=view.url, account=account,
+                 target="briefing.summary", rows=n, detail=detail,
+                 build=lambda: briefing.summary_html(d, who).encode("utf-8"), file_name=f"摘要_{view.as_of:%Y%m%d}.html",
+                 mime="text/html", purpose=purpose, icon=":material/description:", container=c2)

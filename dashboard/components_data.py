@@ -7,7 +7,7 @@ import polars as pl
 import sqlalchemy as sa
 import streamlit as st
 
-from dashboard import data, templates
+from dashboard import data, safe, templates
 from dashboard.ui import tr
 from queries import audit, geo, ingest, jurisdiction, store
 from queries.accounts import Account
@@ -164,11 +164,11 @@ def geo_panel(url: str, account: Account) -> None:
     regions = data.tables(url).regions
     check = geo.check_files([(up.name, up.getvalue())], regions, code_property=code_property, crs=crs)
     for note in check.notes:
-        st.info(note)
+        st.info(safe.md(note))
     if check.errors:
         st.error(tr("data.problems", n=len(check.errors)))
         for e in check.errors:
-            st.markdown(f"- {e}")
+            st.markdown(f"- {safe.md(e)}")
         return
     if st.button(tr("data.confirm"), key="data_geo_confirm"):
         try:

@@ -9,10 +9,9 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from dashboard import auth, components_warnings, data, export
+from dashboard import auth, components_warnings, data, export, handout
 from dashboard.filterbar import View
 from dashboard.ui import tr
-from queries import audit, store
 from queries.accounts import Account
 from queries.details import PATH
 from queries.schema import polars_schema
@@ -70,14 +69,14 @@ def detail_page(view: View, table: str) -> None:
         components_warnings.detail(view, RECORD_TYPE[table], record_id)
     else:
         st.caption(tr("details.select_hint"))
-    if account.can("export"):
+    if handout.may_take(account, "details"):
         export_panel(view, account, table, index, cols, search, open_only)
 
 
 def export_panel(view: View, account: Account, table: str, index: pl.Series, cols: list[str], search: str,
                  open_only: bool) -> None:
-    """Exports are built only on request (large tables), after a purpose is given; the
-    download itself is what gets audited."""
+    """Exports are built only on request (large tables), after a purpose is given; each
+    download is a door of dashboard/handout.py (audited when clicked, then handed out)."""
     st.subheader(tr("details.export_header"))
     purpose = st.text_input(tr("details.purpose"), key=f"{table}_purpose")
     if st.button(tr("details.prepare"), key=f"{table}_prepare", icon=":material/description:"):
@@ -115,9 +114,10 @@ def _start_job(frame: pl.DataFrame, table: str, notes: list, stamp: str, meta: d
     return job
 
 
-@auth.fragment(run_every=1.0)
 def _export_status(view: View, account: Account, table: str) -> None:
-    """Polls the export job once a second: progress while it runs, the downloads when ready."""
+    """The prepared files' doors once the job is done; until then a fragment that polls it.
+    The doors are drawn by the page run, not the polling fragment, so a button is not
+    redrawn (and its click target replaced) every second."""
     ready = st.session_state.get(f"{table}_export")
     if not ready:
         return
@@ -125,21 +125,28 @@ def _export_status(view: View, account: Account, table: str) -> None:
         st.error(ready["error"])
         return
     if ready["xlsx"] is None:
-        st.progress(min(1.0, ready["done"] / max(ready["rows"], 1)), text=tr("details.preparing"))
+        _export_progress(table)
         return
-
-    def _logged(fmt: str) -> None:
-        audit.record(store.engine_for(view.url), event="export", account=account.username, target=table,
-                     rows=ready["rows"], outcome="success",
-                     detail={"format": fmt, "purpose": ready["purpose"], "filters": ready["filters"]})
-
+    detail = {"purpose": ready["purpose"], "filters": ready["filters"]}
     c1, c2 = st.columns(2)
     stem = f"{lh_table_label(table)}_{view.as_of:%Y%m%d}"
-    c1.download_button(tr("details.download_xlsx"), ready["xlsx"], file_name=f"{stem}.xlsx", key=f"{table}_dl_xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       on_click=_logged, args=("xlsx",), icon=":material/download:")
-    c2.download_button(tr("details.download_csv"), ready["csv"], file_name=f"{stem}.csv", key=f"{table}_dl_csv",
-                       mime="text/csv", on_click=_logged, args=("csv",), icon=":material/download:")
+    for col, fmt, label, mime in ((c1, "xlsx", "details.download_xlsx",
+                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                                  (c2, "csv", "details.download_csv", "text/csv")):
+        handout.door(tr(label), key=f"{table}_dl_{fmt}", door="details", url=view.url, account=account,
+                     target=table, rows=ready["rows"], detail={"format": fmt, **detail},
+                     build=lambda fmt=fmt: ready[fmt], file_name=f"{stem}.{fmt}", mime=mime, purpose=None,
+                     container=col)
+
+
+@auth.fragment(run_every=1.0)
+def _export_progress(table: str) -> None:
+    """Polls the export job once a second; when it is done, the page redraws with the doors."""
+    ready = st.session_state.get(f"{table}_export")
+    if ready and (ready["error"] or ready["xlsx"] is not None):
+        st.rerun(scope="app")
+    if ready:
+        st.progress(min(1.0, ready["done"] / max(ready["rows"], 1)), text=tr("details.preparing"))
 
 
 def lh_table_label(table: str) -> str:

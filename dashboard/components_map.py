@@ -8,7 +8,7 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from dashboard import data, fmt, maps
+from dashboard import data, fmt, maps, safe
 from dashboard.filterbar import View
 from dashboard.ui import lang, tr
 from queries import geo
@@ -65,7 +65,7 @@ def breadcrumb(view: View, regions: pl.DataFrame, key_prefix: str = "map") -> No
     row = st.container(horizontal=True, gap="small")
     for i, r in enumerate(chain):
         last = i == len(chain) - 1
-        row.button(r["name"], key=f"{key_prefix}_crumb_{i}", disabled=last or i + 1 < scope_depth,
+        row.button(safe.md(r["name"]), key=f"{key_prefix}_crumb_{i}", disabled=last or i + 1 < scope_depth,
                    type="tertiary" if last else "secondary", icon=":material/chevron_right:" if i else None,
                    on_click=_set_region, args=(r["code"] if r["level"] != "city" else None, r["level"]))
 

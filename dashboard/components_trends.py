@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts_trends as ct
-from dashboard import data, fmt
+from dashboard import data, fmt, safe
 from dashboard.filterbar import View
 from dashboard.ui import lang, tr
 from queries.filters import add_months
@@ -72,8 +72,8 @@ def series_tab(view: View, metric: str, every: str) -> None:
             st.caption(tr("trend.no_anomalies"))
         for row in found.head(12).iter_rows(named=True):
             st.markdown("- " + tr("trend.anomaly_line", month=ct.period_label(row["month"], "1mo", lang()),
-                                  region=row["name"], category=row["category"], metric=tr(f"metric.{metric}"),
-                                  ratio=f"{row['ratio']:.1f}"))
+                                  region=safe.md(row["name"]), category=safe.md(row["category"]),
+                                  metric=tr(f"metric.{metric}"), ratio=f"{row['ratio']:.1f}"))
 
 
 def composition_tab(view: View, metric: str, every: str) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, fmt
+from dashboard import charts, data, fmt, handout, safe
 from dashboard.export_warnings import to_xlsx
 from dashboard.filterbar import View
 from dashboard.ui import lang, tr
-from queries import audit, store
 from queries.accounts import Account
 from queries.warnings import LEVEL_ORDER, RULES_INFO
 
@@ -100,7 +99,7 @@ def warning_list(view: View) -> None:
     shown = _display(shown_rows, account.can("see_persons"))
     event = st.dataframe(shown, hide_index=True, column_config=_column_config(shown), key="warn_table",
                          on_select="rerun", selection_mode="single-row", height=420)
-    if account.can("export"):
+    if handout.may_take(account, "warnings"):
         export_button(view, account, shown_rows)
     picked = event.selection.rows if event is not None else []
     if picked:
@@ -111,23 +110,24 @@ def warning_list(view: View) -> None:
 
 
 def export_button(view: View, account: Account, rows: pl.DataFrame) -> None:
+    """The 督办单: built, audited and handed out only when clicked (dashboard/handout.py)."""
     title = f"{view.region_name} 预警督办单"
-    payload = to_xlsx(rows, title=title, account=f"{account.display_name}（{account.username}）",
-                      as_of=view.as_of.isoformat(), show_persons=account.can("see_persons"))
-
-    def _audit() -> None:
-        audit.record(store.engine_for(view.url), event="export", account=account.username,
-                     outcome="success", target="warnings", rows=rows.height,
-                     detail={"region": view.region, "as_of": view.as_of.isoformat(), "format": "xlsx"})
-
-    st.download_button(tr("warn.export"), payload, file_name=f"督办单_{view.as_of:%Y%m%d}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="warn_export", icon=":material/download:", on_click=_audit)
+    who = f"{account.display_name}（{account.username}）"
+    show_persons = account.can("see_persons")
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        purpose = st.text_input(tr("details.purpose"), key="warn_export_purpose")
+        handout.door(tr("warn.export"), key="warn_export", door="warnings", url=view.url, account=account,
+                     target="warnings", rows=rows.height,
+                     detail={"region": view.region, "as_of": view.as_of.isoformat(), "format": "xlsx"},
+                     build=lambda: to_xlsx(rows, title=title, account=who, as_of=view.as_of.isoformat(),
+                                           show_persons=show_persons),
+                     file_name=f"督办单_{view.as_of:%Y%m%d}.xlsx", purpose=purpose,
+                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def detail(view: View, record_type: str, record_id: str) -> None:
     """The record behind a warning, with its history."""
-    st.subheader(f"{tr('detail.title')} · {record_id}")
+    st.subheader(f"{tr('detail.title')} · {safe.md(record_id)}")
     if record_type == "village":
         return
     found = data.record_history(view.url, view.version, view.scope_region, record_type, record_id)

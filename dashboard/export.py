@@ -17,6 +17,29 @@ from queries.schema import polars_schema
 
 PATH_HEADERS = {"district": "区县", "township": "乡镇（街道）", "village": "村（社区）"}
 MONEY = {"amount_involved", "amount_recovered", "funds_recovered"}
+# A text cell starting with one of these is read as a formula by Excel, LibreOffice and WPS
+# when the file is a CSV (`=HYPERLINK(…)` sends a click outside, `=1+1` computes).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_PATTERN = r"^[=+\-@\t\r]"
+
+
+def neutralise(text: str) -> str:
+    """The rule for one text cell: a leading apostrophe keeps a would-be formula as text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
+    """`neutralise` on every text column; numbers, dates and booleans keep their type, so a
+    negative amount stays a number."""
+    texts = [c for c, t in frame.schema.items() if t in (pl.String, pl.Categorical, pl.Enum)]
+    return frame.with_columns([
+        pl.when(col.str.contains(_FORMULA_PATTERN)).then(pl.lit("'") + col).otherwise(col).alias(c)
+        for c in texts for col in [pl.col(c).cast(pl.String)]])
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """UTF-8 with BOM (Excel then opens the Chinese correctly), text cells neutralised."""
+    return b"\xef\xbb\xbf" + neutralised(frame).write_csv(date_format="%Y-%m-%d").encode("utf-8")
 
 
 def headers(table: str, columns: list[str]) -> list[str]:
@@ -62,15 +85,15 @@ def to_xlsx(frame: pl.DataFrame, table: str, notes: list[tuple[str, str]], stamp
                 ws.write_string(r, c, "是" if value else "否")
             elif isinstance(value, (int, float)):
                 ws.write_number(r, c, value, fmt_money if name in MONEY else (fmt_int if isinstance(value, int) else None))
-            else:
+            else:  # a typed text cell: never evaluated as a formula, so kept as it is
                 ws.write_string(r, c, str(value))
     wb.close()
     return buf.getvalue()
 
 
 def to_csv(frame: pl.DataFrame, table: str) -> bytes:
-    """UTF-8 with BOM (Excel then opens the Chinese correctly), 是/否 for yes/no."""
-    out = frame.with_columns([pl.col(c).replace_strict({True: "是", False: "否"}, return_dtype=pl.String)
-                              for c, t in frame.schema.items() if t == pl.Boolean])
-    out = out.rename(dict(zip(frame.columns, headers(table, frame.columns))))
-    return b"\xef\xbb\xbf" + out.write_csv(date_format="%Y-%m-%d").encode("utf-8")
+    """Chinese headers, 是/否 for yes/no, would-be formulas neutralised (`csv_bytes`)."""
+    out = frame.with_columns([
+        pl.col(c).replace_strict({True: "是", False: "否"}, return_dtype=pl.String)
+        for c, t in frame.schema.items() if t == pl.Boolean])
+    return csv_bytes(out.rename(dict(zip(frame.columns, headers(table, frame.columns)))))

@@ -11,7 +11,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, safe
 from dashboard.i18n import LANGS, t
 from dashboard.ui import tr
 from queries import filters as flt
@@ -112,7 +112,7 @@ def render(url: str, version: int, tables: Tables, scope_region: str | None) -> 
 
 
 def caption(view: View) -> str:
-    return tr("scope.caption", region=view.region_name, start=view.start.isoformat(),
+    return tr("scope.caption", region=safe.md(view.region_name), start=view.start.isoformat(),
               end=view.end.isoformat(), as_of=view.as_of.isoformat())
 
 

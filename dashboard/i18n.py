@@ -227,7 +227,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "brief.counter": ("第 {i} / {n} 页", "Slide {i} of {n}"),
     "brief.download": ("下载 PowerPoint（可编辑）", "Download PowerPoint (editable)"),
     "brief.summary": ("下载一页纸摘要（A4）", "Download one-page summary (A4)"),
-    "brief.generating": ("正在生成汇报材料…", "Generating the deck…"),
     "brief.fullscreen": ("全屏放映（隐藏侧栏）", "Full screen (hide sidebar)"),
     "brief.sentences": ("可直接用于书面报告的表述", "Sentences for a written report"),
     "brief.keys": ("键盘 ← → 翻页", "Keys ← → turn the slides"),
@@ -367,6 +366,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "details.purpose": ("导出事由（必填，将记入审计日志）", "Purpose of the export (required, logged)"),
     "details.prepare": ("生成导出文件", "Prepare export"),
     "details.need_purpose": ("请先填写导出事由。", "Enter the purpose first."),
+    # every export door (dashboard/handout.py)
+    "handout.audit_failed": ("未能写入审计日志，文件未导出。请稍后重试或联系系统管理员。",
+                             "The audit log could not be written, so no file was exported. Try again later "
+                             "or contact the system administrator."),
+    "handout.signed_out": ("登录已失效，文件未导出。请重新登录。",
+                           "Your sign-in has ended, so no file was exported. Sign in again."),
+    "handout.failed": ("文件生成失败，未导出。请重试。", "The file could not be produced and was not exported. Try again."),
+    "handout.done": ("已导出，并已记入审计日志。", "Exported and recorded in the audit log."),
     "details.download_xlsx": ("下载 Excel", "Download Excel"),
     "details.download_csv": ("下载 CSV", "Download CSV"),
     "details.preparing": ("正在生成导出文件…", "Preparing the export…"),

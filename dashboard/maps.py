@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 import polars as pl
 import pydeck as pdk
 
+from dashboard import safe
 from queries import geo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -280,6 +281,12 @@ def _rgba(fill: list[int]) -> str:
 TOOLTIP_FIELDS = ("name", "value_text", "rank", "yoy_text", "warnings")
 
 
+def _hover(value: object) -> object:
+    """One customdata cell: text escaped (plotly reads it as HTML; the deck.gl tooltip escapes
+    on its own), numbers as they are, a dash for nothing."""
+    return "—" if value is None else safe.plot(value) if isinstance(value, str) else value
+
+
 def hovertemplate(tooltip_html: str) -> str:
     """The deck tooltip (`{name}` placeholders, `<br/>`) as a plotly hovertemplate, so both maps
     share one tooltip text."""
@@ -291,7 +298,7 @@ def hovertemplate(tooltip_html: str) -> str:
 
 def _customdata(r: dict) -> list:
     """The tooltip fields, then the region's code (which a click on a circle reports)."""
-    return [*(r[f] if r[f] is not None else "—" for f in TOOLTIP_FIELDS), r["code"]]
+    return [*(_hover(r[f]) for f in TOOLTIP_FIELDS), r["code"]]
 
 
 def compact_figure(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list[dict],
@@ -335,7 +342,7 @@ def compact_figure(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: 
         labels = labels.filter(~pl.col("key").is_in(list(circle_codes)))  # named on the circles
     if circles:
         traces.append({"type": "scattergeo", "name": "circles", "mode": "markers+text",
-                       "text": [c["name"] for c in circles], "textposition": "bottom center",
+                       "text": [safe.plot(c["name"]) for c in circles], "textposition": "bottom center",
                        "textfont": {"size": 13, "color": "#141414"},
                        "lon": [c["lon"] for c in circles], "lat": [c["lat"] for c in circles],
                        "marker": {"size": [2 * c["radius"] for c in circles],
@@ -345,7 +352,7 @@ def compact_figure(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: 
                        "hovertemplate": hovertemplate(tooltip_html), "unselected": {"marker": {"opacity": 1}}})
     if labels is not None and labels.height:
         traces.append({"type": "scattergeo", "name": "labels", "lon": labels["lon"].to_list(),
-                       "lat": labels["lat"].to_list(), "text": labels["name"].to_list(), "mode": "text",
+                       "lat": labels["lat"].to_list(), "text": [safe.plot(n) for n in labels["name"]], "mode": "text",
                        "hoverinfo": "skip", "textfont": {"size": 14, "color": "#141414"}})
     layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "dragmode": False,
               "showlegend": False, "hoverlabel": {"bgcolor": "#1f2a36", "font": {"size": 15, "color": "white"}},

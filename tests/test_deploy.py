@@ -6,6 +6,7 @@ processes; a write to the database must reach every process."""
 from __future__ import annotations
 
 import re
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -147,3 +148,22 @@ def test_each_process_serves_whole_sessions_and_sees_a_write_made_elsewhere(depl
         paths = {path for up, _, path, r in front.requests() if r == route}
         assert _served_by(front, route) == {process}
         assert any(path.startswith("/_stcore/stream") for path in paths)  # the websocket too
+
+
+def test_every_page_response_carries_the_intranet_security_headers(deployment):
+    _, front, _ = deployment
+    for path in ("", "cases", "_stcore/health"):
+        headers = _get(front, path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'self'" in csp and "object-src 'none'" in csp
+        assert "http:" not in csp and "https:" not in csp and "*" not in csp  # no outside host allowed
+        assert (headers["X-Frame-Options"], headers["X-Content-Type-Options"], headers["Referrer-Policy"]) == \
+            ("SAMEORIGIN", "nosniff", "same-origin")
+
+
+def test_metrics_are_not_served_through_the_front(deployment):
+    """Streamlit 1.67 serves /_stcore/metrics to anyone and has no option to turn it off."""
+    _, front, _ = deployment
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _get(front, "_stcore/metrics")
+    assert refused.value.code == 404
