@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts import ACCENT, PRIMARY, _base_layout
+from dashboard.i18n import t
 
 # One colour per field, the same on every chart (Okabe–Ito plus two greys: colour-blind safe).
 FIELD_COLORS = {
@@ -28,6 +29,47 @@ def period_label(d: date, every: str, lang: str) -> str:
     return f"{d.year}年{d.month}月" if lang == "zh" else d.strftime("%b %Y")
 
 
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def partial_label(d: date, every: str, lang: str, to: date | None) -> str:
+    """A bucket's label, with "（截至2日）" / " (to 2nd)" when it is partial (counted to `to`):
+    a month names the day, a quarter or year the month and day."""
+    label = period_label(d, every, lang)
+    if to is None:
+        return label
+    if every == "1mo":
+        return label + t("partial.to_day", lang, day=to.day, ordinal=_ordinal(to.day))
+    return label + t("partial.to_date", lang, month=to.month, day=to.day, mon=to.strftime("%b"))
+
+
+def _labels(df: pl.DataFrame, every: str, lang: str) -> list[str]:
+    """Bucket labels; a frame from trends.with_last_year carries `partial_to` for the partial one."""
+    tos = df["partial_to"].to_list() if "partial_to" in df.columns else [None] * df.height
+    return [partial_label(d, every, lang, to) for d, to in zip(df["period"], tos)]
+
+
+def _partial_flags(df: pl.DataFrame) -> list[bool]:
+    return df["partial"].to_list() if "partial" in df.columns else [False] * df.height
+
+
+PARTIAL_OPACITY = 0.45
+
+
+def count_axis(fig: go.Figure, values: list, axis: str = "y") -> go.Figure:
+    """A count axis ticks whole numbers only ("0 1 2 3", not "0 1 1 2 2 3 3") and starts at 0;
+    an all-zero (or empty) chart gets 0…1 instead of plotly's −1…1."""
+    nums = [v for v in values if v is not None]
+    top = max(nums) if nums else 0
+    kw: dict = dict(tickformat=",d", rangemode="tozero")
+    if top <= 5:
+        kw.update(dtick=1, range=[0, max(top, 1) * 1.15])
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**kw)
+    return fig
+
+
 def _tick(unit: str) -> str:
     return ".1%" if unit == "rate" else (",.2f" if unit == "money" else ",.0f")
 
@@ -35,23 +77,37 @@ def _tick(unit: str) -> str:
 def trend_with_last_year(df: pl.DataFrame, every: str, lang: str, unit: str, this_label: str,
                          last_label: str, axis_title: str, marked: set[date] | None = None) -> go.Figure:
     """Bars for this period, a line for the same buckets a year earlier, red rings on the
-    buckets flagged as anomalies. Each bar carries its bucket start in customdata (drill-down)."""
-    x = [period_label(d, every, lang) for d in df["period"]]
+    buckets flagged as anomalies. Each bar carries its bucket start in customdata (drill-down).
+    A partial bucket (queries.periods) is drawn light with a dashed outline and labelled
+    "（截至2日）"; an immature rate there is not drawn and reads "未到期"."""
+    x = _labels(df, every, lang)
+    partial = _partial_flags(df)
+    immature = df["immature"].to_list() if "immature" in df.columns else [False] * df.height
     fmt = _tick(unit)
     fig = go.Figure()
     fig.add_trace(go.Bar(x=x, y=df["value"].to_list(), name=this_label, marker_color=PRIMARY,
+                         marker=dict(opacity=[PARTIAL_OPACITY if p else 1.0 for p in partial],
+                                     pattern=dict(shape=["/" if p else "" for p in partial], fgcolor="white"),
+                                     line=dict(color=PRIMARY, width=[2 if p else 0 for p in partial])),
                          customdata=[d.isoformat() for d in df["period"]],
                          texttemplate=f"%{{y:{fmt}}}", textposition="outside", cliponaxis=False,
                          hovertemplate=f"%{{x}}：%{{y:{fmt}}}<extra></extra>"))
     fig.add_trace(go.Scatter(x=x, y=df["last_year"].to_list(), name=last_label, mode="lines+markers",
                              line=dict(color="#E69F00", width=3),
                              hovertemplate=f"%{{x}}（{last_label}）：%{{y:{fmt}}}<extra></extra>"))
+    for i, imm in enumerate(immature):
+        if imm:
+            fig.add_annotation(x=x[i], y=0, yref="y", text=t("partial.immature", lang), showarrow=False,
+                               yshift=14, font=dict(color="#666"), name="immature")
     if marked:
         idx = [i for i, d in enumerate(df["period"]) if d in marked]
-        fig.add_trace(go.Scatter(x=[x[i] for i in idx], y=[df["value"][i] for i in idx], mode="markers",
+        # The ring sits mid-bar so that it never covers the value printed above the bar.
+        fig.add_trace(go.Scatter(x=[x[i] for i in idx], y=[(df["value"][i] or 0) / 2 for i in idx], mode="markers",
                                  name="异常" if lang == "zh" else "Anomaly", hoverinfo="skip",
                                  marker=dict(symbol="circle-open", size=26, color=ACCENT, line=dict(width=3))))
     fig.update_yaxes(title_text=axis_title, tickformat=fmt, gridcolor="#e5e5e5", rangemode="tozero")
+    if unit in ("count", "people"):
+        count_axis(fig, df["value"].to_list() + df["last_year"].to_list())
     fig.update_xaxes(type="category")
     fig = _base_layout(fig, height=420)
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=1.1), bargap=0.3)
@@ -59,12 +115,16 @@ def trend_with_last_year(df: pl.DataFrame, every: str, lang: str, unit: str, thi
 
 
 def change_bars(df: pl.DataFrame, every: str, lang: str, is_rate: bool, title: str) -> go.Figure:
-    """环比: the change from the previous bucket, green up / red down (rates in points)."""
-    x = [period_label(d, every, lang) for d in df["period"]]
+    """环比: the change from the previous bucket, green up / red down (rates in points). A partial
+    bucket's change (against the same elapsed days, see queries.periods) is drawn light."""
+    x = _labels(df, every, lang)
     y = [None if v is None else v for v in df["prev_change"].to_list()]
+    partial = _partial_flags(df)
     colors = ["#2e7d32" if (v or 0) >= 0 else ACCENT for v in y]
-    fmt = "+.1%" if not is_rate else "+.1%"
-    fig = go.Figure(go.Bar(x=x, y=y, marker_color=colors, texttemplate=f"%{{y:{fmt}}}", textposition="outside",
+    fmt = "+.1%"
+    fig = go.Figure(go.Bar(x=x, y=y, marker_color=colors,
+                           marker=dict(opacity=[PARTIAL_OPACITY if p else 1.0 for p in partial]),
+                           texttemplate=f"%{{y:{fmt}}}", textposition="outside",
                            cliponaxis=False, hovertemplate=f"%{{x}}：%{{y:{fmt}}}<extra></extra>"))
     fig.update_yaxes(title_text=title, tickformat=".0%", zeroline=True, zerolinecolor="#666", gridcolor="#eee")
     fig.update_xaxes(type="category")

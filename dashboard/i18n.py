@@ -87,6 +87,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "change.mom": ("环比", "vs prev."),
     "change.pp": ("{sign}{value} 个百分点", "{sign}{value} pp"),
     "change.na": ("无可比数据", "no comparison"),
+    "partial.to_day": ("（截至{day}日）", " (to {ordinal})"),
+    "partial.to_date": ("（截至{month}月{day}日）", " (to {day} {mon})"),
+    "partial.immature": ("未到期", "not yet due"),
+    "partial.caption": ("{bucket}尚未结束：浅色虚框为截至 {as_of} 的部分数据，同比、环比按相同天数比较"
+                        "（如 12月1–2日 比 11月1–2日）；比率类指标的未结束期间记为“未到期”，不画成下降。",
+                        "{bucket} is not over: the light, dashed bar holds data to {as_of} only; its YoY and "
+                        "change on previous compare the same number of days (1–2 Dec with 1–2 Nov); a rate in "
+                        "a period not yet over is marked 'not yet due' rather than drawn as a fall."),
+    "partial.cards": ("{period}尚未结束：数据截至 {as_of}，同比、环比按相同天数比较；卡片走势图只含已结束的月份。",
+                      "{period} is not over: figures to {as_of}; YoY and change on previous compare the same "
+                      "number of days; the card sparklines show finished months only."),
     # overview
     "overview.title": ("总览", "Overview"),
     "overview.kpis": ("核心指标", "Key figures"),
@@ -182,6 +193,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trend.tab.handling": ("办理时长", "Handling time"),
     "trend.this": ("本期", "This period"), "trend.last": ("去年同期", "Same period last year"),
     "trend.mom_title": ("环比变化", "Change on previous"),
+    "trend.mom_yearly": ("年度粒度下环比即同比，见上图。", "At year granularity the change on the previous "
+                         "bucket is the year-on-year change: see the chart above."),
     "trend.by": ("按", "By"),
     "trend.by.field": ("领域", "Field"), "trend.by.source": ("来源", "Source"), "trend.by.channel": ("渠道", "Channel"),
     "trend.no_breakdown": ("该指标不能按此维度分解。", "This metric cannot be split this way."),
