@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, data, fmt
+from dashboard.charts_trends import partial_label
 from dashboard.filterbar import View
 from dashboard.i18n import CATALOGUE
 from dashboard.ui import lang, tr
+from queries import periods
 from queries.metrics import METRICS, last_months
 
 OVERVIEW_KPIS = (
@@ -31,11 +33,16 @@ def _help(key: str) -> str | None:
 
 
 def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 4) -> dict:
-    """Cards with value, 同比 delta and a 12-month sparkline; returns the compared values."""
+    """Cards with value, 同比 delta and a 12-month sparkline; returns the compared values.
+
+    The partial-period rule (queries.periods): a sparkline holds finished months only (a month
+    not over at as_of would end every line with a fall), and a chosen period not yet over is
+    said to be so under the cards, with its comparison basis."""
     compared = data.compare(*view.args(), keys)
     s_start, s_end = last_months(view.end, 12)
     series = data.monthly(view.url, view.version, s_start, s_end, view.region, view.fields,
                           view.scope_region, view.as_of, keys)
+    series = series.filter([not periods.bucket_is_partial(m, "1mo", view.as_of) for m in series["month"]])
     for row_start in range(0, len(keys), per_row):
         cols = st.columns(per_row)
         for col, key in zip(cols, keys[row_start:row_start + per_row]):
@@ -49,6 +56,10 @@ def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 
                 delta_color=_delta_color(key), border=True, help=_help(key),
                 chart_data=spark, chart_type="bar" if not m.is_rate else "line",
             )
+    partial = periods.period_bucket(view.start, view.end, view.as_of)
+    if partial:
+        st.caption(tr("partial.cards", period=partial_label(*partial, lang(), min(view.end, view.as_of)),
+                      as_of=min(view.end, view.as_of).isoformat()))
     return compared
 
 
