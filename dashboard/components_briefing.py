@@ -25,7 +25,12 @@ def deck(url: str, data_version: int, start: date, end: date, region: str | None
 def _figure(spec: dict) -> go.Figure:
     fig = go.Figure()
     for i, (name, values) in enumerate(spec["series"].items()):
-        if spec["type"] == "line":
+        if spec["type"] == "line" and name in spec.get("markers_only", ()):
+            # A month not over (queries.periods): a light, open marker, not joined to the line.
+            fig.add_trace(go.Scatter(x=spec["categories"], y=values, name=name, mode="markers", opacity=0.6,
+                                     marker=dict(size=18, symbol="circle-open", line=dict(width=4),
+                                                 color=PRIMARY if name.startswith("本期") else "#E69F00")))
+        elif spec["type"] == "line":
             fig.add_trace(go.Scatter(x=spec["categories"], y=values, name=name, mode="lines+markers",
                                      line=dict(width=5, color=PRIMARY if i == 0 else "#E69F00")))
         else:
@@ -96,6 +101,8 @@ def show(view: View) -> None:
             for line in slide.bullets:
                 st.markdown(f"- {line}")
         st.caption(d.scope_line)
+        if d.partial_note:
+            st.caption(d.partial_note)
     if slide.key == "kpis":
         st.subheader(tr("brief.sentences"))
         st.code("\n".join([slide.message, *slide.bullets]), language=None)
