@@ -6,7 +6,8 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts import ACCENT, PRIMARY, _base_layout
+from dashboard import fmt as nf
+from dashboard.charts import ACCENT, PRIMARY, _base_layout, count_axis
 from dashboard.i18n import t
 
 # One colour per field, the same on every chart (Okabe–Ito plus two greys: colour-blind safe).
@@ -15,6 +16,9 @@ FIELD_COLORS = {
     "养老社保": "#56B4E9", "生态环保": "#D55E00", "食品药品": "#F0E442", "执法司法": "#000000",
     "工程建设": "#999999", "其他": "#BBBBBB",
 }
+# Composition splits only counted metrics (a money stack keeps its decimals).
+_COUNT_METRICS = ("cases_filed", "complaints_received", "persons_disciplined", "exposed",
+                  "rectifications_total", "rectifications_completed")
 SERIES_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
                  "#999999", "#882255", "#44AA99", "#117733"]
 
@@ -58,20 +62,8 @@ def _partial_flags(df: pl.DataFrame) -> list[bool]:
 PARTIAL_OPACITY = 0.45
 
 
-def count_axis(fig: go.Figure, values: list, axis: str = "y") -> go.Figure:
-    """A count axis ticks whole numbers only ("0 1 2 3", not "0 1 1 2 2 3 3") and starts at 0;
-    an all-zero (or empty) chart gets 0…1 instead of plotly's −1…1."""
-    nums = [v for v in values if v is not None]
-    top = max(nums) if nums else 0
-    kw: dict = dict(tickformat=",d", rangemode="tozero")
-    if top <= 5:
-        kw.update(dtick=1, range=[0, max(top, 1) * 1.15])
-    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**kw)
-    return fig
-
-
 def _tick(unit: str) -> str:
-    return ".1%" if unit == "rate" else (",.2f" if unit == "money" else ",.0f")
+    return nf.PCT_D3 if unit == "rate" else (",.2f" if unit == "money" else ",.0f")
 
 
 def trend_with_last_year(df: pl.DataFrame, every: str, lang: str, unit: str, this_label: str,
@@ -121,12 +113,12 @@ def change_bars(df: pl.DataFrame, every: str, lang: str, is_rate: bool, title: s
     y = [None if v is None else v for v in df["prev_change"].to_list()]
     partial = _partial_flags(df)
     colors = ["#2e7d32" if (v or 0) >= 0 else ACCENT for v in y]
-    fmt = "+.1%"
+    fmt = nf.PCT_D3_SIGNED
     fig = go.Figure(go.Bar(x=x, y=y, marker_color=colors,
                            marker=dict(opacity=[PARTIAL_OPACITY if p else 1.0 for p in partial]),
                            texttemplate=f"%{{y:{fmt}}}", textposition="outside",
                            cliponaxis=False, hovertemplate=f"%{{x}}：%{{y:{fmt}}}<extra></extra>"))
-    fig.update_yaxes(title_text=title, tickformat=".0%", zeroline=True, zerolinecolor="#666", gridcolor="#eee")
+    fig.update_yaxes(title_text=title, tickformat=nf.PCT_D3, zeroline=True, zerolinecolor="#666", gridcolor="#eee")
     fig.update_xaxes(type="category")
     return _base_layout(fig, height=260)
 
@@ -142,13 +134,17 @@ def composition(df: pl.DataFrame, metric: str, every: str, lang: str, axis_title
                              hovertemplate=f"{cat} %{{x}}：%{{y:,.0f}}<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text=axis_title, tickformat=",.0f", gridcolor="#e5e5e5")
+    if metric in _COUNT_METRICS:
+        totals = df.group_by("period").agg(pl.col(metric).sum())[metric].to_list()
+        count_axis(fig, totals)
     fig.update_xaxes(type="category")
     fig = _base_layout(fig, height=420)
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.15))
     return fig
 
 
-def regions_lines(df: pl.DataFrame, metric: str, every: str, lang: str, unit: str, axis_title: str) -> go.Figure:
+def regions_lines(df: pl.DataFrame, metric: str, every: str, lang: str, unit: str, axis_title: str,
+                  per10k: bool = False) -> go.Figure:
     """One line per child region; the legend is ordered by the latest value (a bump reading)."""
     fig = go.Figure()
     last = df.sort("period").group_by("name", maintain_order=True).agg(pl.col(metric).last()).sort(metric, descending=True)
@@ -158,6 +154,8 @@ def regions_lines(df: pl.DataFrame, metric: str, every: str, lang: str, unit: st
                                  name=name, mode="lines+markers", customdata=sub["code"].to_list(),
                                  line=dict(width=3, color=SERIES_COLORS[i % len(SERIES_COLORS)])))
     fig.update_yaxes(title_text=axis_title, tickformat=_tick(unit), gridcolor="#e5e5e5")
+    if unit in ("count", "people") and not per10k:
+        count_axis(fig, df[metric].to_list())
     fig.update_xaxes(type="category")
     fig = _base_layout(fig, height=440)
     fig.update_layout(showlegend=True)
@@ -168,7 +166,8 @@ def funnel(df: pl.DataFrame) -> go.Figure:
     """The five links for the whole region, with the share of closed cases at each step."""
     total = df.filter(pl.col("district_code") == "__all__").sort("step")
     fig = go.Figure(go.Funnel(y=total["link"].to_list(), x=total["count"].to_list(),
-                              textinfo="value+percent initial", marker=dict(color=PRIMARY)))
+                              texttemplate=f"%{{value:,d}}<br>%{{percentInitial:{nf.PCT_D3}}}",
+                              marker=dict(color=PRIMARY)))
     return _base_layout(fig, height=360)
 
 

@@ -75,7 +75,7 @@ RANKABLE = ("cases_filed", "persons_disciplined", "funds_recovered_wan", "compla
 
 def _number_format(unit: str, per10k: bool) -> str:
     if unit == "rate":
-        return ".1%"
+        return fmt.PCT_D3
     if unit == "money" or per10k:
         return ",.2f"
     return ",.0f"

@@ -9,7 +9,7 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from dashboard import components_warnings, data, export
+from dashboard import components_warnings, data, export, fmt
 from dashboard.filterbar import View
 from dashboard.ui import tr
 from queries import audit, store
@@ -29,7 +29,7 @@ def _config(table: str, columns: list[str]) -> dict:
         if c.endswith("_on"):
             cfg[c] = st.column_config.DateColumn(text, format="YYYY-MM-DD")
         elif c == "progress_pct":
-            cfg[c] = st.column_config.ProgressColumn(text, format="%.0f%%", min_value=0, max_value=100)
+            cfg[c] = st.column_config.ProgressColumn(text, format=fmt.PCT_PRINTF, min_value=0, max_value=100)
         elif c in export.MONEY:
             cfg[c] = st.column_config.NumberColumn(text, format="%.2f 万元")
         else:
@@ -60,8 +60,7 @@ def detail_page(view: View, table: str) -> None:
     p3.caption(tr("details.count", n=f"{index.len():,}", page=page, pages=pages))
     cols = [c for c in all_cols if c in shown] or [ID_COL[table]]
     page_rows = data.detail_rows(view.url, view.version, table, index.slice((page - 1) * size, size))
-    view_rows = page_rows.select(cols).with_columns(
-        [pl.col(c).fill_null("—") for c in cols if c in ("district", "township", "village")])
+    view_rows = fmt.blank_nulls(page_rows.select(cols))  # no "None" in an empty cell
     event = st.dataframe(view_rows, hide_index=True, column_config=_config(table, cols),
                          key=f"{table}_table", on_select="rerun", selection_mode="single-row", height=460)
     picked = event.selection.rows if event is not None else []

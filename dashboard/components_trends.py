@@ -105,7 +105,8 @@ def regions_tab(view: View, metric: str, every: str) -> None:
     if df.is_empty():
         st.info(tr("overview.no_children"))
         return
-    st.plotly_chart(ct.regions_lines(df, metric, every, lang(), METRICS[metric].unit, _axis(metric)),
+    st.plotly_chart(ct.regions_lines(df, metric, every, lang(), METRICS[metric].unit, _axis(metric),
+                                     per10k and not METRICS[metric].is_rate),
                     key="trend_regions_chart", config={"displaylogo": False})
 
 
