@@ -8,7 +8,7 @@ from dashboard import charts, data, fmt
 from dashboard.charts_trends import partial_label
 from dashboard.filterbar import View
 from dashboard.i18n import CATALOGUE
-from dashboard.ui import lang, tr
+from dashboard.ui import lang, lang_key, remember, tr
 from queries import periods
 from queries.metrics import METRICS, last_months
 
@@ -88,8 +88,9 @@ def ranking(view: View, key_prefix: str = "overview") -> None:
     A fragment: switching the metric or the per-10,000 toggle reruns this chart only, not the
     cards, map and warning list around it."""
     left, right = st.columns([3, 2])
-    metric = left.selectbox(tr("overview.ranking_metric"), RANKABLE, key=f"{key_prefix}_rank_metric",
+    metric = left.selectbox(tr("overview.ranking_metric"), RANKABLE, key=lang_key(f"{key_prefix}_rank_metric"),
                             format_func=lambda k: tr(f"metric.{k}"))
+    remember(f"{key_prefix}_rank_metric", metric)
     m = METRICS[metric]
     per10k = right.toggle(tr("overview.per10k"), key=f"{key_prefix}_rank_per10k",
                           disabled=m.is_rate) and not m.is_rate

@@ -84,7 +84,7 @@ def test_ranking_lists_districts_with_their_values(app):
 
 def test_ranking_metric_switch_changes_the_bars(app):
     app.run()
-    app.selectbox(key="overview_rank_metric").set_value("complaints_received").run()
+    app.selectbox(key="overview_rank_metric.zh").set_value("complaints_received").run()
     import json
 
     bar = json.loads(app.get("plotly_chart")[0].proto.spec)["data"][0]
@@ -175,3 +175,12 @@ def test_sparklines_leave_out_the_month_not_yet_over(tmp_path, monkeypatch):
     at.run()
     # Eleven finished months (Apr 2023 – Feb 2024); March 2024 is only 5 days old.
     assert len(at.metric[0].proto.chart_data) == 11
+
+
+def test_ranking_choice_survives_a_language_switch_with_english_labels(app):
+    app.run()
+    app.selectbox(key="overview_rank_metric.zh").set_value("complaints_received").run()
+    app.button_group(key="lang").set_value("en").run()
+    box = app.selectbox(key="overview_rank_metric.en")
+    assert (box.value, box.label) == ("complaints_received", "Rank by")
+    assert box.proto.options[3] == "Complaints received" and "立案数" not in box.proto.options
