@@ -335,13 +335,13 @@ def anomalies(url: str, data_version: int, start: date, end: date, region: str |
 @st.cache_resource(max_entries=32, show_spinner=False)
 def detail_index(url: str, data_version: int, start: date, end: date, region: str | None,
                  fields: tuple[str, ...], scope_region: str | None, as_of: date, table: str, search: str,
-                 open_only: bool) -> pl.Series:
+                 open_only: bool, due: str = "") -> pl.Series:
     """Which ledger rows a detail table shows, newest first. A resource, not data: at millions
     of matches a pickled copy per rerun would cost more than computing it; nobody mutates it."""
     from queries import details
 
     return details.match_index(_tables(url, data_version), table, _filters(start, end, region, fields),
-                               Scope(scope_region), as_of, search, open_only)
+                               Scope(scope_region), as_of, search, open_only, due, warning_config())
 
 
 def detail_rows(url: str, data_version: int, table: str, index: pl.Series) -> pl.DataFrame:

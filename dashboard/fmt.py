@@ -17,7 +17,8 @@ BLANK = "—"
 
 def blank_nulls(df: pl.DataFrame) -> pl.DataFrame:
     """Text columns with their empty cells as "—": st.dataframe would print "None"."""
-    return df.with_columns([pl.col(c).fill_null(BLANK) for c, dt in df.schema.items() if dt == pl.String])
+    return df.with_columns([pl.col(c).cast(pl.String).fill_null(BLANK) for c, dt in df.schema.items()
+                            if dt in (pl.String, pl.Categorical)])
 
 
 def as_percent(df: pl.DataFrame, cols: tuple[str, ...]) -> pl.DataFrame:
