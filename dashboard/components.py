@@ -36,20 +36,24 @@ def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 
     """Cards with value, 同比 delta and a 12-month sparkline; returns the compared values.
 
     The partial-period rule (queries.periods): a sparkline holds finished months only (a month
-    not over at as_of would end every line with a fall), and a chosen period not yet over is
-    said to be so under the cards, with its comparison basis."""
+    not over at as_of would end every line with a fall), a complaint rate's only months whose
+    complaints are all due; a chosen period not yet over is said to be so under the cards."""
     compared = data.compare(*view.args(), keys)
     s_start, s_end = last_months(view.end, 12)
     series = data.monthly(view.url, view.version, s_start, s_end, view.region, view.fields,
                           view.scope_region, view.as_of, keys)
     series = series.filter([not periods.bucket_is_partial(m, "1mo", view.as_of) for m in series["month"]])
+    unripe = data.unripe_months(view.url, view.version, s_start, s_end, view.region, view.fields,
+                                view.scope_region, view.as_of)
     for row_start in range(0, len(keys), per_row):
         cols = st.columns(per_row)
         for col, key in zip(cols, keys[row_start:row_start + per_row]):
             m = METRICS[key]
             c = compared[key]
             delta = fmt.change(c["yoy_change"], m.is_rate, lang())
-            spark = [v if v is not None else 0 for v in series[key].to_list()]
+            # A complaint rate's line stops before months whose complaints are not all due yet.
+            spark = [v if v is not None else 0 for v, mth in zip(series[key].to_list(), series["month"])
+                     if key not in periods.MATURING_RATES or mth not in unripe]
             col.metric(
                 tr(f"metric.{key}"), fmt.metric_value(c["value"], m.unit, lang()),
                 delta=delta, delta_description=tr("change.yoy") if delta else None,

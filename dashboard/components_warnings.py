@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import charts, data, fmt
 from dashboard.export_warnings import to_xlsx
 from dashboard.filterbar import View
+from dashboard.i18n import reason
 from dashboard.ui import lang, tr
 from queries import audit, store
 from queries.accounts import Account
@@ -38,6 +39,10 @@ def _display(warnings: pl.DataFrame, show_persons: bool) -> pl.DataFrame:
     if not show_persons:
         cols.remove("person")
     texts = [c for c in cols if c not in ("level", "days", "due_on")]
+    if lang() != "zh":  # reasons are written in Chinese by queries.warnings
+        said = warnings["reason"].unique().to_list()
+        warnings = warnings.with_columns(pl.col("reason").replace_strict(
+            {r: reason(r, lang()) for r in said if r is not None}, default=pl.col("reason")))
     return warnings.select(cols).with_columns(
         pl.concat_list(pl.col("level")).alias("level"),
         *[pl.col(c).fill_null("—") for c in texts if c not in ("rule", "record_type")],

@@ -282,6 +282,16 @@ def map_config():
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
+def unripe_months(url: str, data_version: int, start: date, end: date, region: str | None,
+                  fields: tuple[str, ...], scope_region: str | None, as_of: date) -> set[date]:
+    """Months holding complaints not yet due at as_of (queries.periods): their rates are 未到期."""
+    from queries import periods
+
+    return periods.unripe_buckets(_metric_source(url, data_version), _filters(start, end, region, fields),
+                                  Scope(scope_region), as_of)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
 def trend(url: str, data_version: int, start: date, end: date, region: str | None, fields: tuple[str, ...],
           scope_region: str | None, as_of: date, metric: str, every: str) -> pl.DataFrame:
     from queries import trends

@@ -90,14 +90,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "partial.to_day": ("（截至{day}日）", " (to {ordinal})"),
     "partial.to_date": ("（截至{month}月{day}日）", " (to {day} {mon})"),
     "partial.immature": ("未到期", "not yet due"),
-    "partial.caption": ("{bucket}尚未结束：浅色虚框为截至 {as_of} 的部分数据，同比、环比按相同天数比较"
-                        "（如 12月1–2日 比 11月1–2日）；比率类指标的未结束期间记为“未到期”，不画成下降。",
-                        "{bucket} is not over: the light, dashed bar holds data to {as_of} only; its YoY and "
+    "partial.caption": ("{bucket}尚未结束：浅色斜纹柱为截至 {as_of} 的部分数据，同比、环比按相同天数比较"
+                        "（如 12月1–2日 比 11月1–2日）；比率类指标的未结束期间、以及信访件尚未全部到期的月份的办结率、满意率记为“未到期”，不画成下降。",
+                        "{bucket} is not over: the light, hatched bar holds data to {as_of} only; its YoY and "
                         "change on previous compare the same number of days (1–2 Dec with 1–2 Nov); a rate in "
-                        "a period not yet over is marked 'not yet due' rather than drawn as a fall."),
-    "partial.cards": ("{period}尚未结束：数据截至 {as_of}，同比、环比按相同天数比较；卡片走势图只含已结束的月份。",
+                        "a period not yet over, or a complaint rate of a month whose complaints are not all due, "
+                        "is marked 'not yet due' rather than drawn as a fall."),
+    "partial.cards": ("{period}尚未结束：数据截至 {as_of}，同比、环比按相同天数比较；卡片走势图只含已结束的月份（办结率、满意率只含信访件均已到期的月份）。",
                       "{period} is not over: figures to {as_of}; YoY and change on previous compare the same "
-                      "number of days; the card sparklines show finished months only."),
+                      "number of days; the card sparklines show finished months only (closure and satisfaction rates: months whose complaints are all due)."),
     # overview
     "overview.title": ("总览", "Overview"),
     "overview.kpis": ("核心指标", "Key figures"),
@@ -334,6 +335,46 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
+# Warning reasons are written in Chinese by queries.warnings (they go into 督办单 exports as they
+# are); English readers get them from these templates, keyed by the exact Chinese template, each
+# {} a value (English may reorder them by index). A reason matching none is shown as written.
+REASON_EN: dict[str, str] = {
+    "整改事项已超过完成时限 {} 天仍未完成（当前进度 {}%）": "{0} days past the deadline, not completed (progress {1}%)",
+    "距完成时限仅剩 {} 天，进度 {}%，低于 {}%": "{0} days to the deadline, progress {1}%, below {2}%",
+    "按计划应完成 {}%，实际 {}%，滞后 {} 个百分点": "planned {0}%, actual {1}%: {2} points behind",
+    "已 {} 天未报送整改进度": "no progress report for {0} days",
+    "信访件超过办理时限 {} 天仍未办结": "{0} days past the time limit, not closed",
+    "距办理时限仅剩 {} 天，尚未办结": "{0} days to the time limit, not closed",
+    "近 {} 天内重复信访 {} 件，最近一件收于 {}": "{1} repeat complaints within {0} days, the latest on {2}",
+    "案件立案已 {} 天仍未审结": "filed {0} days ago, not concluded",
+    "案件审结已 {} 天，“{}”环节尚未完成": "concluded {0} days ago, '{1}' not done",
+    "{}（{}）早于{}（{}）": "{0} ({1}) is before {2} ({3})",
+    "已于 {} 完成，但 {} 的进度月报仅 {}%": "completed on {0}, but the report of {1} shows {2}%",
+}
+# The steps named inside reasons.
+STEP_EN = {"线索受理": "clue received", "立案": "filing", "审结": "conclusion", "回访": "revisit",
+           "反馈整改": "feedback", "受理": "receipt", "办结": "closure", "交办": "assignment",
+           "完成": "completion", "销号": "sign-off", "回访促建": "revisit"}
+
+
+def _reason_patterns() -> list[tuple["re.Pattern[str]", str]]:
+    import re
+
+    return [(re.compile("^" + "(.+?)".join(re.escape(p) for p in zh.split("{}")) + "$"), en)
+            for zh, en in REASON_EN.items()]
+
+
+def reason(text: str | None, lang: str = DEFAULT_LANG) -> str | None:
+    """A warning's reason in `lang` (see REASON_EN); Chinese as written."""
+    if text is None or lang == "zh":
+        return text
+    for pattern, en in _REASONS:
+        m = pattern.match(text)
+        if m:
+            return en.format(*(STEP_EN.get(v, v) for v in m.groups()))
+    return text
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **kwargs: object) -> str:
     """The label for `key` in `lang`, formatted with kwargs; the key itself if unknown."""
     entry = CATALOGUE.get(key)
@@ -341,3 +382,6 @@ def t(key: str, lang: str = DEFAULT_LANG, **kwargs: object) -> str:
         return key
     text = entry[LANGS.index(lang)] if lang in LANGS else entry[0]
     return text.format(**kwargs) if kwargs else text
+
+
+_REASONS = _reason_patterns()

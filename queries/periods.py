@@ -13,8 +13,10 @@ comparison bucket:
   month, which for months is the same number of days from the bucket's start; a day the
   comparison month lacks is clamped to its last day (29 Feb → 28 Feb, 30 Mar → 28/29 Feb),
   and the end never passes the comparison bucket's last day;
-- a rate (a ratio whose records mature: 办结率, 满意率, 整改完成率 …) in a partial bucket is
-  "未到期" (not yet due): it is not drawn as a value, so it cannot read as a fall.
+- a rate in a partial bucket is "未到期" (not yet due), and so is a complaint rate (办结率,
+  按期办结率, 满意率, 转化率) of any bucket whose complaints are not all due at as_of (a
+  finished November whose last complaints fall due in December): neither is drawn as a value,
+  so neither can read as a fall.
 
 Pure: dates in, dates out (no streamlit); queries.trends applies it to the series.
 """
@@ -22,8 +24,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from queries.filters import add_months
+import polars as pl
+
+from queries.filters import Filters, Scope, add_months
+from queries import metrics
 from queries.metrics import EVERY_MONTHS
+
+# Rates over complaints placed by their receipt date, whose outcome (closed, on time, rated,
+# converted) comes by the due date: a bucket whose complaints are not all due at as_of is not
+# mature, and its rate, still rising, would read as a fall.
+MATURING_RATES = ("closure_rate", "on_time_rate", "satisfaction_rate", "conversion_rate")
 
 
 def bucket_end(start: date, every: str) -> date:
@@ -74,3 +84,23 @@ def period_bucket(start: date, end: date, as_of: date) -> tuple[date, str] | Non
                 return (start, every) if end >= as_of else None
             return None
     return (start, "1mo") if end > as_of else None
+
+
+def unripe_buckets(tables: "metrics.Tables | metrics.Source", filters: Filters, scope: Scope, as_of: date,
+                   every: str = "1mo") -> set[date]:
+    """The buckets (first days) of the period holding complaints not yet due at as_of: their
+    MATURING_RATES are 未到期. One pass of two part sums (received, due by as_of)."""
+    parts = [metrics.PARTS["complaints_received"], metrics.PARTS["complaints_due"]]
+    sums = metrics.source(tables).sums(parts, filters, scope, as_of, "month")
+    if sums.is_empty():
+        return set()
+    per = (sums.group_by(pl.col(metrics.MONTH).cast(pl.Date).dt.truncate(every))
+           .agg(pl.col("complaints_received").sum(), pl.col("complaints_due").sum()))
+    return set(per.filter(pl.col("complaints_due") < pl.col("complaints_received"))[metrics.MONTH].to_list())
+
+
+def immature(metric: str, start: date, every: str, as_of: date, unripe: set[date]) -> bool:
+    """Whether the metric's value for the bucket at `start` is 未到期 (see the module docstring)."""
+    if not metrics.METRICS[metric].is_rate:
+        return False
+    return bucket_is_partial(start, every, as_of) or (metric in MATURING_RATES and start in unripe)

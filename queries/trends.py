@@ -26,7 +26,8 @@ def with_last_year(tables: "Tables | metrics.Source", filters: Filters, scope: S
     previous bucket (环比): columns period, value, last_year, yoy_change, prev_change, plus the
     partial-period rule of queries.periods: `partial` (the bucket is not over at as_of),
     `partial_to` (the day it is counted to, else null) and `immature` (a rate in a partial
-    bucket: its records are not yet due, so value and changes are null rather than a fall).
+    bucket, or a complaint rate of a bucket with complaints not yet due: value and changes are
+    null rather than a fall).
     A partial bucket's last_year and 环比 base cover only the same elapsed days."""
     now = metrics.series(tables, filters, scope, as_of, (metric,), every)
     s, e = flt.same_period_last_year(filters.start, filters.end)
@@ -47,7 +48,9 @@ def with_last_year(tables: "Tables | metrics.Source", filters: Filters, scope: S
             if target is bases and i == 0:
                 continue
             target[i] = metrics.compute(tables, filters.with_period(cs, ce), scope, ce, (metric,))[metric]
-    immature = [flag and is_rate for flag in partial]
+    unripe = (periods.unripe_buckets(tables, filters, scope, as_of, every)
+              if metric in periods.MATURING_RATES else set())
+    immature = [periods.immature(metric, p, every, as_of, unripe) for p in out["period"]]
     values = [None if imm else v for v, imm in zip(values, immature)]
     changes = [metrics.change(v, b, is_rate) for v, b in zip(values, last_year)]
     prev = [metrics.change(v, b, is_rate) for v, b in zip(values, bases)]

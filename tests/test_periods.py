@@ -116,3 +116,19 @@ def test_this_year_to_date_on_a_month_end_is_a_partial_year():
 def test_a_whole_month_and_the_last_twelve_months_are_complete_periods():
     assert periods.period_bucket(D(2026, 11, 1), D(2026, 11, 30), D(2026, 11, 30)) is None
     assert periods.period_bucket(D(2025, 12, 3), D(2026, 12, 2), D(2026, 12, 2)) is None
+
+
+def test_unripe_buckets_are_the_months_with_complaints_not_yet_due():
+    from tests import fixtures as fx
+
+    # On 19 March, March's complaints due on 20 Mar and 30 Apr are not due; February's is.
+    got = periods.unripe_buckets(fx.tables(), flt.Filters(D(2024, 2, 1), D(2024, 3, 31)), flt.Scope(), D(2024, 3, 19))
+    assert got == {D(2024, 3, 1)}
+
+
+def test_only_complaint_rates_ripen_and_counts_never_are_immature():
+    unripe = {D(2026, 11, 1)}
+    assert periods.immature("closure_rate", D(2026, 11, 1), "1mo", D(2026, 12, 2), unripe)
+    assert not periods.immature("completion_rate", D(2026, 11, 1), "1mo", D(2026, 12, 2), unripe)
+    assert periods.immature("completion_rate", D(2026, 12, 1), "1mo", D(2026, 12, 2), unripe)  # partial
+    assert not periods.immature("cases_filed", D(2026, 12, 1), "1mo", D(2026, 12, 2), unripe)

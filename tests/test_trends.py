@@ -84,6 +84,17 @@ def test_a_rate_in_a_partial_month_is_immature_not_a_fall():
     assert got.select("value", "immature", "prev_change").rows() == [(1.0, False, None), (None, True, None)]
 
 
+def test_a_finished_month_with_complaints_not_yet_due_has_an_immature_closure_rate():
+    # November is over on 2 Dec, but its complaint of 25 Nov is due only on 10 Dec.
+    t = Tables.from_dicts(complaints={
+        "complaint_id": ["a", "b", "c"], "region_code": [fx.V_A1a] * 3,
+        "received_on": [D(2026, 10, 5), D(2026, 11, 3), D(2026, 11, 25)],
+        "due_on": [D(2026, 10, 20), D(2026, 11, 18), D(2026, 12, 10)],
+        "closed_on": [D(2026, 10, 10), D(2026, 11, 10), None]}, regions=fx.REGIONS)
+    got = trends.with_last_year(t, Filters(D(2026, 10, 1), D(2026, 11, 30)), Scope(), D(2026, 12, 2), "closure_rate")
+    assert got.select("value", "partial", "immature").rows() == [(1.0, False, False), (None, False, True)]
+
+
 def test_a_complete_last_month_is_not_partial():
     got = trends.with_last_year(PARTIAL, Filters(D(2026, 11, 1), D(2026, 11, 30)), Scope(), D(2026, 11, 30),
                                 "cases_filed")
