@@ -79,14 +79,23 @@ def trend_with_last_year(df: pl.DataFrame, every: str, lang: str, unit: str, thi
     fig = go.Figure()
     fig.add_trace(go.Bar(x=x, y=df["value"].to_list(), name=this_label, marker_color=PRIMARY,
                          marker=dict(opacity=[PARTIAL_OPACITY if p else 1.0 for p in partial],
-                                     pattern=dict(shape=["/" if p else "" for p in partial], fgcolor="white"),
+                                     pattern=dict(shape=["/" if p else "" for p in partial], fgcolor="white",
+                                                  fillmode="overlay"),
                                      line=dict(color=PRIMARY, width=[2 if p else 0 for p in partial])),
                          customdata=[d.isoformat() for d in df["period"]],
                          texttemplate=f"%{{y:{fmt}}}", textposition="outside", cliponaxis=False,
                          hovertemplate=f"%{{x}}：%{{y:{fmt}}}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=x, y=df["last_year"].to_list(), name=last_label, mode="lines+markers",
-                             line=dict(color="#E69F00", width=3),
+    last_year = df["last_year"].to_list()
+    # Last year's same elapsed days are not joined to its line (the line would plunge): an open marker.
+    fig.add_trace(go.Scatter(x=x, y=[None if p else v for v, p in zip(last_year, partial)], name=last_label,
+                             mode="lines+markers", line=dict(color="#E69F00", width=3),
                              hovertemplate=f"%{{x}}（{last_label}）：%{{y:{fmt}}}<extra></extra>"))
+    if any(partial):
+        same_days = t("partial.same_days", lang)
+        fig.add_trace(go.Scatter(x=x, y=[v if p else None for v, p in zip(last_year, partial)],
+                                 name=f"{last_label}{same_days}", mode="markers",
+                                 marker=dict(symbol="circle-open", size=14, color="#E69F00", line=dict(width=3)),
+                                 hovertemplate=f"%{{x}}（{last_label}{same_days}）：%{{y:{fmt}}}<extra></extra>"))
     for i, imm in enumerate(immature):
         if imm:
             fig.add_annotation(x=x[i], y=0, yref="y", text=t("partial.immature", lang), showarrow=False,

@@ -90,6 +90,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "partial.to_day": ("（截至{day}日）", " (to {ordinal})"),
     "partial.to_date": ("（截至{month}月{day}日）", " (to {day} {mon})"),
     "partial.immature": ("未到期", "not yet due"),
+    "partial.same_days": ("（相同天数）", " (same days)"),
     "partial.caption": ("{bucket}尚未结束：浅色斜纹柱为截至 {as_of} 的部分数据，同比、环比按相同天数比较"
                         "（如 12月1–2日 比 11月1–2日）；比率类指标的未结束期间、以及信访件尚未全部到期的月份的办结率、满意率记为“未到期”，不画成下降。",
                         "{bucket} is not over: the light, hatched bar holds data to {as_of} only; its YoY and "

@@ -115,6 +115,15 @@ def test_partial_bar_is_light_hatched_and_labelled_to_the_day():
     assert list(bars.marker.opacity) == [1.0, ct.PARTIAL_OPACITY] and list(bars.marker.pattern.shape) == ["", "/"]
 
 
+def test_last_years_same_days_are_an_open_marker_not_a_plunge_of_the_line():
+    df = trends.with_last_year(PARTIAL, Filters(D(2026, 11, 1), D(2026, 12, 2)), Scope(), D(2026, 12, 2),
+                               "cases_filed")
+    fig = ct.trend_with_last_year(df, "1mo", "zh", "count", "本期", "去年同期", "立案数")
+    line, marker = fig.data[1], fig.data[2]
+    assert list(line.y) == [0, None] and list(marker.y) == [None, 4]
+    assert (marker.mode, marker.name) == ("markers", "去年同期（相同天数）")
+
+
 def test_partial_label_reads_in_english():
     assert ct.partial_label(D(2026, 12, 1), "1mo", "en", D(2026, 12, 2)) == "Dec 2026 (to 2nd)"
     assert ct.partial_label(D(2026, 10, 1), "3mo", "zh", D(2026, 12, 2)) == "2026年第4季度（截至12月2日）"
