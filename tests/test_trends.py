@@ -341,3 +341,21 @@ def test_the_city_wide_composition_from_the_cube_equals_the_row_level_one(fields
                              "complaints_closed", "field")
     assert from_cube.filter(pl.col("complaints_closed") > 0).height > 0
     assert_frame_equal(from_cube, rows)
+
+
+def test_year_granularity_says_why_there_is_no_change_chart(page):
+    page.button_group(key="trend_every").set_value("1y").run()
+    assert "年度粒度下环比即同比，见上图。" in [c.value for c in page.caption]
+    assert not any("trend_change_chart" in c.proto.id for c in page.get("plotly_chart"))
+
+
+def test_page_marks_the_partial_month(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/t.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    at = signed_in("leader", params={"period": "自定义", "range": ["2024-02-01", "2024-03-05"], "as_of": "2024-03-05"})
+    at.run()
+    at.switch_page("app_pages/trends.py").run()
+    bars = _fig(at, "trend_chart")["data"][0]
+    assert bars["x"] == ["2024年2月", "2024年3月（截至5日）"] and bars["marker"]["opacity"] == [1.0, ct.PARTIAL_OPACITY]
+    assert any(c.value.startswith("2024年3月尚未结束") for c in at.caption)
