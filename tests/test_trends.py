@@ -107,6 +107,12 @@ def test_partial_quarter_compares_with_the_same_days_of_last_year():
     assert got.select("value", "last_year", "partial").rows() == [(6, 4, True)]
 
 
+def test_partial_year_compares_with_last_year_to_the_same_day():
+    got = trends.with_last_year(PARTIAL, Filters(D(2026, 1, 1), D(2026, 12, 2)), Scope(), D(2026, 12, 2),
+                                "cases_filed", "1y")
+    assert got.select("value", "last_year", "partial", "partial_to").rows() == [(6, 4, True, D(2026, 12, 2))]
+
+
 def test_partial_bar_is_light_hatched_and_labelled_to_the_day():
     df = trends.with_last_year(PARTIAL, Filters(D(2026, 11, 1), D(2026, 12, 2)), Scope(), D(2026, 12, 2),
                                "cases_filed")
