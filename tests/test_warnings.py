@@ -509,3 +509,19 @@ def test_chinese_reason_is_kept_as_written():
     from dashboard.i18n import reason
 
     assert reason("已 45 天未报送整改进度", "zh") == "已 45 天未报送整改进度"
+
+
+def test_warnings_page_in_english_shows_english_reasons(tmp_path, monkeypatch):
+    from queries import store
+    from tests import fixtures as fx
+    from tests.apptest import signed_in
+
+    url = f"sqlite:///{tmp_path}/fx.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    at = signed_in("leader", params={"period": "自定义", "range": ["2024-03-01", "2024-03-31"],
+                                     "as_of": "2024-03-31", "lang": "English"})
+    at.switch_page("app_pages/warnings.py").run()  # one run: opened in English by link
+    reasons = at.dataframe(key="warn_table").value["reason"].to_list()
+    # r2: due 15 Mar, open at 31 Mar with 40 % progress (R1).
+    assert "16 days past the deadline, not completed (progress 40%)" in reasons
