@@ -15,12 +15,12 @@ import polars as pl
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.util import Emu, Pt
 
-from dashboard.charts_trends import period_label
+from dashboard.charts_trends import partial_label, period_label
 from dashboard.sentences import FORM_NAMES, cases_persons_sentence, forms_sentence, headline, leads_sentence, links_sentence
-from queries import boards, metrics, trends
+from queries import boards, metrics, periods, trends
 from queries import warnings as W
 from queries.filters import Filters, Scope
 from queries.schema import Tables
@@ -35,7 +35,8 @@ DEFINITIONS = {
     "kpis": "立案数按立案日期、处分人数（党纪+政务）按审结日期、追缴挽回资金按审结/整改完成日期、信访件数按受理日期统计；"
             "办结率=截至日期前办结件数÷受理件数；满意率=（满意+基本满意）÷已评价件数；整改完成率=完成时限在期间内的事项中截至日期前已完成的比例；"
             "逾期事项为截至日期的存量。来源：案件、信访举报、整改事项台账。",
-    "trend": "每月立案数（按立案日期），与去年同期同月比较。来源：案件台账。",
+    "trend": "每月立案数（按立案日期），与去年同期同月比较；尚未结束的月份单独以空心点标出，"
+             "并与去年同月相同天数比较。来源：案件台账。",
     "map": "下级区域的信访件数（按受理日期）；汇报页面为地图，演示文稿中为排序条形图。来源：信访举报台账。",
     "forms": "一人一次、按最重的处理措施计入一种形态（对应关系见 config/forms.toml），按处理（处分）决定日期统计；"
              "占比为各形态人次占四种形态合计的比例。来源：涉案人员台账。",
@@ -61,6 +62,7 @@ class Deck:
     title: str
     scope_line: str
     slides: list[Slide]
+    partial_note: str = ""             # said when the period is not over at as_of (queries.periods)
 
 
 def slides(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig,
@@ -84,9 +86,7 @@ def slides(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: War
                                 "series": {"信访件数": ranking["complaints_received"].to_list()}}))
     trend = trends.with_last_year(tables, filters, scope, as_of, "cases_filed", "1mo")
     out.append(Slide("trend", "立案数月度走势", next((l for l in lines if l.startswith("立案")), ""),
-                     chart={"type": "line", "categories": [period_label(d, "1mo", "zh") for d in trend["period"]],
-                            "series": {"本期": trend["value"].to_list(),
-                                       "去年同期": [v or 0 for v in trend["last_year"].to_list()]}}))
+                     chart=trend_chart(trend)))
     if compared["forms_total"]["value"]:
         out.append(Slide("forms", "运用监督执纪“四种形态”情况", forms_sentence(compared),
                          chart={"type": "column", "categories": list(FORM_NAMES),
@@ -123,7 +123,29 @@ def slides(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: War
                                            pl.col("completed").alias("完成"),
                                            (pl.col("completion_rate") * 100).round(1).alias("完成率%"),
                                            pl.col("overdue").alias("逾期"), pl.col("lead_unit").alias("牵头单位"))))
-    return Deck(title=out[0].title, scope_line=scope_line, slides=out)
+    bucket = periods.period_bucket(filters.start, filters.end, as_of)
+    note = ""
+    if bucket:
+        to = min(filters.end, as_of)
+        note = f"{partial_label(*bucket, 'zh', to)}尚未结束：数据截至 {to}，同比、环比按相同天数比较。"
+    return Deck(title=out[0].title, scope_line=scope_line, slides=out, partial_note=note)
+
+
+def trend_chart(trend: pl.DataFrame) -> dict:
+    """The trend slide's line chart. A month not over at as_of (queries.periods) is not joined to
+    the line, where two days of records would read as a plunge: the lines stop at the last
+    finished month and the partial month is shown as separate marker-only series ("截至2日"),
+    this year's and last year's same days side by side."""
+    cats = [partial_label(d, "1mo", "zh", to) for d, to in zip(trend["period"], trend["partial_to"])]
+    partial = trend["partial"].to_list()
+    now, before = trend["value"].to_list(), trend["last_year"].to_list()
+    series = {"本期": [None if p else v for v, p in zip(now, partial)],
+              "去年同期": [None if p else (v or 0) for v, p in zip(before, partial)]}
+    if any(partial):
+        series["本期（未结束）"] = [v if p else None for v, p in zip(now, partial)]
+        series["去年同期（相同天数）"] = [(v or 0) if p else None for v, p in zip(before, partial)]
+    return {"type": "line", "categories": cats, "series": series,
+            "markers_only": [name for name in series if name.endswith("）")]}
 
 
 # --- PowerPoint ------------------------------------------------------------------------------
@@ -148,7 +170,8 @@ def _chart(slide, spec: dict) -> None:
     data = CategoryChartData()
     data.categories = spec["categories"]
     for name, values in spec["series"].items():
-        data.add_series(name, [float(v or 0) for v in values])
+        # A line's missing point stays a gap (a partial month is not drawn as zero).
+        data.add_series(name, [None if v is None and spec["type"] == "line" else float(v or 0) for v in values])
     kind = {"line": XL_CHART_TYPE.LINE_MARKERS, "bar": XL_CHART_TYPE.BAR_CLUSTERED,
             "column": XL_CHART_TYPE.COLUMN_CLUSTERED}[spec["type"]]
     frame = slide.shapes.add_chart(kind, Emu(600000), Emu(1900000), Emu(11000000), Emu(4300000), data)
@@ -157,6 +180,10 @@ def _chart(slide, spec: dict) -> None:
     chart.has_legend = len(spec["series"]) > 1
     if chart.has_legend:
         chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.TOP, False
+    for series in chart.plots[0].series:
+        if series.name in spec.get("markers_only", ()):
+            series.format.line.fill.background()
+            series.marker.style, series.marker.size = XL_MARKER_STYLE.CIRCLE, 11
     if spec["type"] != "line":
         plot = chart.plots[0]
         plot.has_data_labels = True
@@ -187,6 +214,8 @@ def to_pptx(deck: Deck, account: str) -> bytes:
             _box(slide, 700000, 2300000, 10800000, 1200000, s.title, 40, bold=True, color=NAVY)
             _box(slide, 700000, 3600000, 10800000, 600000, s.message, 22)
             _box(slide, 700000, 4300000, 10800000, 500000, "演示数据" if "示例市" in s.title else "", 16)
+            if deck.partial_note:
+                _box(slide, 700000, 4900000, 10800000, 600000, deck.partial_note, 16)
         else:
             _box(slide, 600000, 350000, 11000000, 700000, s.title, 30, bold=True, color=NAVY)
             _box(slide, 600000, 1100000, 11000000, 700000, s.message, 20, color=RGBColor(0xC0, 0x39, 0x2B))
@@ -237,6 +266,7 @@ font-size: 11pt; color: #111; }} h1 {{ color: #1f4e79; font-size: 18pt; margin: 
 table {{ border-collapse: collapse; width: 100%; font-size: 9.5pt; }} th, td {{ border: 1px solid #bbb; padding: 2pt 4pt; text-align: left; }}
 th {{ background: #1f4e79; color: #fff; }} footer {{ margin-top: 12pt; color: #777; font-size: 8.5pt; }}</style></head>
 <body><h1>{h.escape(deck.title)}</h1><div class="scope">{h.escape(deck.scope_line)}</div>
+{f'<p class="partial">{h.escape(deck.partial_note)}</p>' if deck.partial_note else ""}
 <h2>核心指标</h2><ul>{"".join(f"<li>{h.escape(l)}</li>" for l in lines)}</ul>
 <h2>四种形态与五个环节</h2><ul>{"".join(f"<li>{h.escape(l)}</li>" for l in persons_lines)}</ul>
 <h2>重点预警</h2><p>{h.escape(warn.message) if warn else ""}</p>{table(warn.table if warn else None)}

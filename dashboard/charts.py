@@ -19,6 +19,18 @@ def _base_layout(fig: go.Figure, height: int) -> go.Figure:
     return fig
 
 
+def count_axis(fig: go.Figure, values: list, axis: str = "y") -> go.Figure:
+    """A count axis ticks whole numbers only ("0 1 2 3", not "0 1 1 2 2 3 3") and starts at 0;
+    an all-zero (or empty) chart gets 0…1 instead of plotly's −1…1."""
+    nums = [v for v in values if v is not None]
+    top = max(nums) if nums else 0
+    kw: dict = dict(tickformat=",d", rangemode="tozero")
+    if top <= 5:
+        kw.update(dtick=1, range=[0, max(top, 1) * 1.15])
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**kw)
+    return fig
+
+
 def ranking_bar(df: pl.DataFrame, value_col: str, axis_title: str, number_format: str,
                 highlight_worst: bool = False) -> go.Figure:
     """Children of a region ranked by one metric, largest on top, each bar labelled.
@@ -37,6 +49,8 @@ def ranking_bar(df: pl.DataFrame, value_col: str, axis_title: str, number_format
     fig.update_xaxes(title_text=axis_title, tickformat=number_format, gridcolor="#e5e5e5",
                      zeroline=True, zerolinecolor="#999")
     fig.update_yaxes(title_text=None, automargin=True)
+    if number_format == ",.0f":  # a count: whole-number ticks from 0
+        count_axis(fig, ranked[value_col].to_list(), axis="x")
     return _base_layout(fig, height=max(240, 34 * ranked.height + 60))
 
 

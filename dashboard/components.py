@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth, charts, data, fmt
+from dashboard.charts_trends import partial_label
 from dashboard.filterbar import View
 from dashboard.i18n import CATALOGUE
-from dashboard.ui import lang, tr
+from dashboard.ui import lang, lang_key, remember, tr
+from queries import periods
 from queries.metrics import METRICS, last_months
 
 OVERVIEW_KPIS = (
@@ -35,12 +37,19 @@ def _help(key: str) -> str | None:
 
 def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 4) -> dict:
     """Cards with value, 同比 delta and a 12-month sparkline; returns the compared values. A case
-    count with persons (`PAIRED_PERSONS`) reads "X 件 Y 人"; its delta and sparkline are the 件."""
+    count with persons (`PAIRED_PERSONS`) reads "X 件 Y 人"; its delta and sparkline are the 件.
+
+    The partial-period rule (queries.periods): a sparkline holds finished months only (a month
+    not over at as_of would end every line with a fall), a complaint rate's only months whose
+    complaints are all due; a chosen period not yet over is said to be so under the cards."""
     paired = tuple(PAIRED_PERSONS[k] for k in keys if k in PAIRED_PERSONS)
     compared = data.compare(*view.args(), (*keys, *paired))
     s_start, s_end = last_months(view.end, 12)
     series = data.monthly(view.url, view.version, s_start, s_end, view.region, view.fields,
                           view.scope_region, view.as_of, keys)
+    series = series.filter([not periods.bucket_is_partial(m, "1mo", view.as_of) for m in series["month"]])
+    unripe = data.unripe_months(view.url, view.version, s_start, s_end, view.region, view.fields,
+                                view.scope_region, view.as_of)
     for row_start in range(0, len(keys), per_row):
         row = keys[row_start:row_start + per_row]
         # "1,661 件 1,803 人" needs about half as much width again as a single figure.
@@ -49,7 +58,9 @@ def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 
             m = METRICS[key]
             c = compared[key]
             delta = fmt.change(c["yoy_change"], m.is_rate, lang())
-            spark = [v if v is not None else 0 for v in series[key].to_list()]
+            # A complaint rate's line stops before months whose complaints are not all due yet.
+            spark = [v if v is not None else 0 for v, mth in zip(series[key].to_list(), series["month"])
+                     if key not in periods.MATURING_RATES or mth not in unripe]
             value = fmt.metric_value(c["value"], m.unit, lang())
             if key in PAIRED_PERSONS:
                 value = fmt.cases_and_persons(c["value"], compared[PAIRED_PERSONS[key]]["value"], lang())
@@ -59,6 +70,10 @@ def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 
                 delta_color=_delta_color(key), border=True, help=_help(key),
                 chart_data=spark, chart_type="bar" if not m.is_rate else "line",
             )
+    partial = periods.period_bucket(view.start, view.end, view.as_of)
+    if partial:
+        st.caption(tr("partial.cards", period=partial_label(*partial, lang(), min(view.end, view.as_of)),
+                      as_of=min(view.end, view.as_of).isoformat()))
     return compared
 
 
@@ -74,7 +89,7 @@ RANKABLE = ("cases_filed", "persons_disciplined", "funds_recovered_wan", "compla
 
 def _number_format(unit: str, per10k: bool) -> str:
     if unit == "rate":
-        return ".1%"
+        return fmt.PCT_D3
     if unit == "money" or per10k:
         return ",.2f"
     return ",.0f"
@@ -87,8 +102,9 @@ def ranking(view: View, key_prefix: str = "overview") -> None:
     A fragment: switching the metric or the per-10,000 toggle reruns this chart only, not the
     cards, map and warning list around it."""
     left, right = st.columns([3, 2])
-    metric = left.selectbox(tr("overview.ranking_metric"), RANKABLE, key=f"{key_prefix}_rank_metric",
+    metric = left.selectbox(tr("overview.ranking_metric"), RANKABLE, key=lang_key(f"{key_prefix}_rank_metric"),
                             format_func=lambda k: tr(f"metric.{k}"))
+    remember(f"{key_prefix}_rank_metric", metric)
     m = METRICS[metric]
     per10k = right.toggle(tr("overview.per10k"), key=f"{key_prefix}_rank_per10k",
                           disabled=m.is_rate) and not m.is_rate

@@ -27,6 +27,12 @@ def _figure(spec: dict) -> go.Figure:
     # plotly reads its texts as HTML: category and series names from the ledgers are escaped
     categories = [safe.plot(c) for c in spec["categories"]]
     for i, (name, values) in enumerate(spec["series"].items()):
+        if spec["type"] == "line" and name in spec.get("markers_only", ()):
+            # A month not over (queries.periods): a light, open marker, not joined to the line.
+            fig.add_trace(go.Scatter(x=categories, y=values, name=safe.plot(name), mode="markers", opacity=0.6,
+                                     marker=dict(size=18, symbol="circle-open", line=dict(width=4),
+                                                 color=PRIMARY if name.startswith("本期") else "#E69F00")))
+            continue
         name = safe.plot(name)
         if spec["type"] == "line":
             fig.add_trace(go.Scatter(x=categories, y=values, name=name, mode="lines+markers",
@@ -101,6 +107,8 @@ def show(view: View) -> None:
             for line in slide.bullets:
                 st.markdown(f"- {safe.md(line)}")
         st.caption(safe.md(d.scope_line))
+        if d.partial_note:
+            st.caption(safe.md(d.partial_note))
     if slide.key == "kpis":
         st.subheader(tr("brief.sentences"))
         st.code("\n".join([slide.message, *slide.bullets]), language=None)

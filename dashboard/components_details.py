@@ -9,7 +9,7 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from dashboard import auth, components_warnings, data, export, handout
+from dashboard import auth, components_warnings, data, export, fmt, handout
 from dashboard.filterbar import View
 from dashboard.ui import tr
 from queries.accounts import Account
@@ -28,7 +28,7 @@ def _config(table: str, columns: list[str]) -> dict:
         if c.endswith("_on"):
             cfg[c] = st.column_config.DateColumn(text, format="YYYY-MM-DD")
         elif c == "progress_pct":
-            cfg[c] = st.column_config.ProgressColumn(text, format="%.0f%%", min_value=0, max_value=100)
+            cfg[c] = st.column_config.ProgressColumn(text, format=fmt.PCT_PRINTF, min_value=0, max_value=100)
         elif c in export.MONEY:
             cfg[c] = st.column_config.NumberColumn(text, format="%.2f 万元")
         else:
@@ -36,12 +36,25 @@ def _config(table: str, columns: list[str]) -> dict:
     return cfg
 
 
+def _due_filter(table: str) -> str:
+    """整改事项 only: 全部 / 逾期 / 临期, the tests of warnings R1 / R2 (queries.warnings), so staff
+    need not go through 预警 → R1 to list what is overdue."""
+    if table != "rectifications":
+        return ""
+    days = data.warning_config().r2_days
+    labels = {"": tr("details.due.all"), "overdue": tr("details.due.overdue"),
+              "due_soon": tr("details.due.due_soon", days=days)}
+    return st.segmented_control(tr("details.due"), tuple(labels), default="", required=True,
+                                key=f"{table}_due", format_func=labels.get) or ""
+
+
 def detail_page(view: View, table: str) -> None:
     account: Account = st.session_state["account"]
     c1, c2 = st.columns([3, 1])
     search = c1.text_input(tr("details.search"), key=f"{table}_search")
     open_only = c2.toggle(tr("details.open_only"), key=f"{table}_open_only")
-    index = data.detail_index(*view.args(), table, search, open_only)
+    due = _due_filter(table)
+    index = data.detail_index(*view.args(), table, search, open_only, due)
     all_cols = [*PATH, *(c for c in polars_schema(table)
                          if account.can("see_persons") or c not in PERSON_COLS)]
     labels = dict(zip(all_cols, export.headers(table, all_cols)))
@@ -59,8 +72,7 @@ def detail_page(view: View, table: str) -> None:
     p3.caption(tr("details.count", n=f"{index.len():,}", page=page, pages=pages))
     cols = [c for c in all_cols if c in shown] or [ID_COL[table]]
     page_rows = data.detail_rows(view.url, view.version, table, index.slice((page - 1) * size, size))
-    view_rows = page_rows.select(cols).with_columns(
-        [pl.col(c).fill_null("—") for c in cols if c in ("district", "township", "village")])
+    view_rows = fmt.blank_nulls(page_rows.select(cols))  # no "None" in an empty cell
     event = st.dataframe(view_rows, hide_index=True, column_config=_config(table, cols),
                          key=f"{table}_table", on_select="rerun", selection_mode="single-row", height=460)
     picked = event.selection.rows if event is not None else []
@@ -70,11 +82,11 @@ def detail_page(view: View, table: str) -> None:
     else:
         st.caption(tr("details.select_hint"))
     if handout.may_take(account, "details"):
-        export_panel(view, account, table, index, cols, search, open_only)
+        export_panel(view, account, table, index, cols, search, open_only, due)
 
 
 def export_panel(view: View, account: Account, table: str, index: pl.Series, cols: list[str], search: str,
-                 open_only: bool) -> None:
+                 open_only: bool, due: str = "") -> None:
     """Exports are built only on request (large tables), after a purpose is given; each
     download is a door of dashboard/handout.py (audited when clicked, then handed out)."""
     st.subheader(tr("details.export_header"))
@@ -88,13 +100,16 @@ def export_panel(view: View, account: Account, table: str, index: pl.Series, col
             notes = [("台账", lh_table_label(table)), ("统计期间", f"{view.start} 至 {view.end}"),
                      ("区域", view.region_name), ("管辖范围", view.scope_region or "全部"),
                      ("领域", "、".join(view.fields) or "全部"), ("搜索", search or "—"),
-                     ("仅未办结", "是" if open_only else "否"), ("截至日期", view.as_of.isoformat()),
+                     ("仅未办结", "是" if open_only else "否"),
+                     *([("到期情况", {"overdue": "逾期", "due_soon": "临期"}[due])] if due else []),
+                     ("截至日期", view.as_of.isoformat()),
                      ("导出事由", purpose.strip()), ("导出时间", f"{datetime.now():%Y-%m-%d %H:%M:%S}"),
                      ("导出账户", f"{account.display_name}（{account.username}）"), ("行数", f"{frame.height:,}")]
             st.session_state[f"{table}_export"] = _start_job(frame, table, notes, stamp, {
                 "rows": frame.height, "purpose": purpose.strip(),
                 "filters": {"start": view.start.isoformat(), "end": view.end.isoformat(), "region": view.region,
-                            "fields": list(view.fields), "search": search, "open_only": open_only}})
+                            "fields": list(view.fields), "search": search, "open_only": open_only,
+                            **({"due": due} if due else {})}})
     _export_status(view, account, table)
 
 

@@ -72,7 +72,7 @@ def breadcrumb(view: View, regions: pl.DataFrame, key_prefix: str = "map") -> No
 
 def _legend(breaks: list[float], unit: str) -> None:
     colors = geo.palette_for(len(breaks) - 1)
-    number = (lambda v: fmt.rate(v)) if unit == "rate" else (lambda v: f"{v:,.1f}" if v < 100 else f"{v:,.0f}")
+    number = lambda v: fmt.legend_number(v, unit)  # noqa: E731  counts as whole numbers
     chips = "".join(
         f"<span style='display:inline-flex;align-items:center;margin-right:14px'>"
         f"<span style='width:22px;height:14px;background:rgb{tuple(c)};border:1px solid #999;"
@@ -143,7 +143,7 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
     if circles:
         st.caption(tr("map.circles_note") if not rows else tr("map.circles_partial", n=len(circles)))
     if breaks:
-        _legend(breaks, unit if not per10k else "count")
+        _legend(breaks, unit if not per10k else "per10k")
     st.caption(tr("map.click_hint") if child_level != "village" else tr("map.village_hint"))
 
 

@@ -64,8 +64,16 @@ def series_tab(view: View, metric: str, every: str) -> None:
     st.plotly_chart(fig, key="trend_chart", on_select=lambda: _narrow_period("trend_chart", every),
                     selection_mode="points", config={"displaylogo": False})
     st.caption(tr("trend.click_hint"))
-    st.plotly_chart(ct.change_bars(df, every, lang(), METRICS[metric].is_rate, tr("trend.mom_title")),
-                    key="trend_change_chart", config={"displaylogo": False})
+    partial = df.filter(pl.col("partial")) if "partial" in df.columns else df.clear()
+    if partial.height:
+        row = partial.row(0, named=True)
+        st.caption(tr("partial.caption", bucket=ct.period_label(row["period"], every, lang()),
+                      as_of=row["partial_to"].isoformat()))
+    if every == "1y":
+        st.caption(tr("trend.mom_yearly"))
+    else:
+        st.plotly_chart(ct.change_bars(df, every, lang(), METRICS[metric].is_rate, tr("trend.mom_title")),
+                        key="trend_change_chart", config={"displaylogo": False})
     if metric in BREAKDOWN and "field" in BREAKDOWN[metric]:
         st.markdown(f"**{tr('trend.anomalies')}**")
         if found.is_empty():
@@ -97,7 +105,8 @@ def regions_tab(view: View, metric: str, every: str) -> None:
     if df.is_empty():
         st.info(tr("overview.no_children"))
         return
-    st.plotly_chart(ct.regions_lines(df, metric, every, lang(), METRICS[metric].unit, _axis(metric)),
+    st.plotly_chart(ct.regions_lines(df, metric, every, lang(), METRICS[metric].unit, _axis(metric),
+                                     per10k and not METRICS[metric].is_rate),
                     key="trend_regions_chart", config={"displaylogo": False})
 
 

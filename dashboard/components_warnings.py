@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import charts, data, fmt, handout, safe
 from dashboard.export_warnings import to_xlsx
 from dashboard.filterbar import View
+from dashboard.i18n import reason
 from dashboard.ui import lang, tr
 from queries.accounts import Account
 from queries.warnings import LEVEL_ORDER, RULES_INFO
@@ -37,6 +38,10 @@ def _display(warnings: pl.DataFrame, show_persons: bool) -> pl.DataFrame:
     if not show_persons:
         cols.remove("person")
     texts = [c for c in cols if c not in ("level", "days", "due_on")]
+    if lang() != "zh":  # reasons are written in Chinese by queries.warnings
+        said = warnings["reason"].unique().to_list()
+        warnings = warnings.with_columns(pl.col("reason").replace_strict(
+            {r: reason(r, lang()) for r in said if r is not None}, default=pl.col("reason")))
     return warnings.select(cols).with_columns(
         pl.concat_list(pl.col("level")).alias("level"),
         *[pl.col(c).fill_null("—") for c in texts if c not in ("rule", "record_type")],
@@ -49,7 +54,8 @@ def _display(warnings: pl.DataFrame, show_persons: bool) -> pl.DataFrame:
 def _column_config(df: pl.DataFrame) -> dict:
     return {c: st.column_config.TextColumn(tr(f"warn.col.{c}")) for c in df.columns if c not in ("days", "due_on")} | {
         "level": st.column_config.MultiselectColumn(tr("warn.col.level"), options=list(LEVEL_HEX),
-                                                    color=list(LEVEL_HEX.values()), width="small"),
+                                                    color=list(LEVEL_HEX.values()), width="small",
+                                                    format_func=lambda lv: tr(f"warn.level.{lv}")),
         "days": st.column_config.NumberColumn(tr("warn.col.days"), format="%d"),
         "due_on": st.column_config.DateColumn(tr("warn.col.due_on"), format="YYYY-MM-DD"),
         "reason": st.column_config.TextColumn(tr("warn.col.reason"), width="large"),
@@ -159,17 +165,22 @@ def _board_config(df: pl.DataFrame) -> dict:
         "unit": st.column_config.TextColumn(tr("warn.col.unit")),
         "items": st.column_config.NumberColumn(tr("board.items"), format="localized"),
         "overdue": st.column_config.NumberColumn(tr("board.overdue"), format="localized"),
-        "overdue_rate": st.column_config.NumberColumn(tr("board.overdue_rate"), format="percent"),
+        "overdue_rate": st.column_config.NumberColumn(tr("board.overdue_rate"), format=fmt.PCT_PRINTF),
         "open_warnings": st.column_config.NumberColumn(tr("board.open_warnings"), format="localized"),
         "overdue_change": st.column_config.NumberColumn(tr("board.overdue_change"), format="%+d"),
         "warnings_change": st.column_config.NumberColumn(tr("board.warnings_change"), format="%+d"),
         "project": st.column_config.TextColumn(tr("warn.col.project"), width="large"),
         "completed": st.column_config.NumberColumn(tr("board.completed"), format="localized"),
-        "completion_rate": st.column_config.ProgressColumn(tr("board.completion_rate"), format="percent",
-                                                           min_value=0, max_value=1),
+        "completion_rate": st.column_config.ProgressColumn(tr("board.completion_rate"), format=fmt.PCT_PRINTF,
+                                                           min_value=0, max_value=100),
         "avg_lag": st.column_config.NumberColumn(tr("board.avg_lag"), format="%.1f"),
         "lead_unit": st.column_config.TextColumn(tr("board.lead_unit")),
     }
+
+
+def _board_rows(df: pl.DataFrame) -> pl.DataFrame:
+    """A board as shown: rates × 100 for the one percentage format, empty text cells as "—"."""
+    return fmt.blank_nulls(fmt.as_percent(df, ("overdue_rate", "completion_rate")))
 
 
 def slow_boards(view: View) -> None:
@@ -177,18 +188,20 @@ def slow_boards(view: View) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{tr('board.townships')}**")
-        t = b["townships"].select("rank", "district", "township", "overdue", "overdue_rate", "open_warnings",
-                                  "overdue_change", "warnings_change")
+        t = _board_rows(b["townships"].select("rank", "district", "township", "overdue", "overdue_rate",
+                                              "open_warnings", "overdue_change", "warnings_change"))
         st.dataframe(t, hide_index=True, column_config=_board_config(t), key="board_townships", height=420)
     with right:
         st.markdown(f"**{tr('board.units')}**")
-        u = b["units"].select("rank", "unit", "overdue", "overdue_rate", "open_warnings", "overdue_change")
+        u = _board_rows(b["units"].select("rank", "unit", "overdue", "overdue_rate", "open_warnings",
+                                          "overdue_change"))
         st.dataframe(u, hide_index=True, column_config=_board_config(u), key="board_units", height=420)
 
 
 def project_board(view: View) -> None:
     b = data.boards(view.url, view.version, view.region, view.fields, view.scope_region, view.as_of)
-    p = b["projects"].select("project", "lead_unit", "items", "completed", "completion_rate", "overdue", "avg_lag")
+    p = _board_rows(b["projects"].select("project", "lead_unit", "items", "completed", "completion_rate",
+                                         "overdue", "avg_lag"))
     if p.is_empty():
         st.info(tr("empty.period"))
         return

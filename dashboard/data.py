@@ -302,6 +302,16 @@ def map_config():
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
+def unripe_months(url: str, data_version: int, start: date, end: date, region: str | None,
+                  fields: tuple[str, ...], scope_region: str | None, as_of: date) -> set[date]:
+    """Months holding complaints not yet due at as_of (queries.periods): their rates are 未到期."""
+    from queries import periods
+
+    return periods.unripe_buckets(_metric_source(url, data_version), _filters(start, end, region, fields),
+                                  Scope(scope_region), as_of)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
 def trend(url: str, data_version: int, start: date, end: date, region: str | None, fields: tuple[str, ...],
           scope_region: str | None, as_of: date, metric: str, every: str) -> pl.DataFrame:
     from queries import trends
@@ -355,13 +365,13 @@ def anomalies(url: str, data_version: int, start: date, end: date, region: str |
 @st.cache_resource(max_entries=32, show_spinner=False)
 def detail_index(url: str, data_version: int, start: date, end: date, region: str | None,
                  fields: tuple[str, ...], scope_region: str | None, as_of: date, table: str, search: str,
-                 open_only: bool) -> pl.Series:
+                 open_only: bool, due: str = "") -> pl.Series:
     """Which ledger rows a detail table shows, newest first. A resource, not data: at millions
     of matches a pickled copy per rerun would cost more than computing it; nobody mutates it."""
     from queries import details
 
     return details.match_index(_tables(url, data_version), table, _filters(start, end, region, fields),
-                               Scope(scope_region), as_of, search, open_only)
+                               Scope(scope_region), as_of, search, open_only, due, warning_config())
 
 
 def detail_rows(url: str, data_version: int, table: str, index: pl.Series) -> pl.DataFrame:

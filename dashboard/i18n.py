@@ -119,6 +119,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "change.mom": ("环比", "vs prev."),
     "change.pp": ("{sign}{value} 个百分点", "{sign}{value} pp"),
     "change.na": ("无可比数据", "no comparison"),
+    "partial.to_day": ("（截至{day}日）", " (to {ordinal})"),
+    "partial.to_date": ("（截至{month}月{day}日）", " (to {day} {mon})"),
+    "partial.immature": ("未到期", "not yet due"),
+    "partial.same_days": ("（相同天数）", " (same days)"),
+    "partial.caption": ("{bucket}尚未结束：浅色斜纹柱为截至 {as_of} 的部分数据，同比、环比按相同天数比较"
+                        "（如 12月1–2日 比 11月1–2日）；比率类指标的未结束期间、以及信访件尚未全部到期的月份的办结率、满意率记为“未到期”，不画成下降。",
+                        "{bucket} is not over: the light, hatched bar holds data to {as_of} only; its YoY and "
+                        "change on previous compare the same number of days (1–2 Dec with 1–2 Nov); a rate in "
+                        "a period not yet over, or a complaint rate of a month whose complaints are not all due, "
+                        "is marked 'not yet due' rather than drawn as a fall."),
+    "partial.cards": ("{period}尚未结束：数据截至 {as_of}，同比、环比按相同天数比较；卡片走势图只含已结束的月份（办结率、满意率只含信访件均已到期的月份）。",
+                      "{period} is not over: figures to {as_of}; YoY and change on previous compare the same "
+                      "number of days; the card sparklines show finished months only (closure and satisfaction rates: months whose complaints are all due)."),
     # overview
     "overview.title": ("总览", "Overview"),
     "overview.kpis": ("核心指标", "Key figures"),
@@ -253,6 +266,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unit.times": ("次", "times"),
     "trend.this": ("本期", "This period"), "trend.last": ("去年同期", "Same period last year"),
     "trend.mom_title": ("环比变化", "Change on previous"),
+    "trend.mom_yearly": ("年度粒度下环比即同比，见上图。", "At year granularity the change on the previous "
+                         "bucket is the year-on-year change: see the chart above."),
     "trend.by": ("按", "By"),
     "trend.by.field": ("领域", "Field"), "trend.by.source": ("来源", "Source"), "trend.by.channel": ("渠道", "Channel"),
     "trend.no_breakdown": ("该指标不能按此维度分解。", "This metric cannot be split this way."),
@@ -358,6 +373,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "details.title.rectifications": ("整改事项明细", "Rectification items"),
     "details.search": ("搜索（编号、单位、领域、区域等）", "Search (id, unit, field, region…)"),
     "details.open_only": ("仅看未办结（不限期间）", "Only unfinished (any date)"),
+    "details.due": ("到期情况（不限期间）", "Due status (any date)"),
+    "details.due.all": ("全部", "All"), "details.due.overdue": ("逾期", "Overdue"),
+    "details.due.due_soon": ("临期（{days} 天内到期）", "Due within {days} days"),
     "details.columns": ("显示列", "Columns"),
     "details.page_size": ("每页行数", "Rows per page"),
     "details.page": ("页码", "Page"),
@@ -407,6 +425,46 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
+# Warning reasons are written in Chinese by queries.warnings (they go into 督办单 exports as they
+# are); English readers get them from these templates, keyed by the exact Chinese template, each
+# {} a value (English may reorder them by index). A reason matching none is shown as written.
+REASON_EN: dict[str, str] = {
+    "整改事项已超过完成时限 {} 天仍未完成（当前进度 {}%）": "{0} days past the deadline, not completed (progress {1}%)",
+    "距完成时限仅剩 {} 天，进度 {}%，低于 {}%": "{0} days to the deadline, progress {1}%, below {2}%",
+    "按计划应完成 {}%，实际 {}%，滞后 {} 个百分点": "planned {0}%, actual {1}%: {2} points behind",
+    "已 {} 天未报送整改进度": "no progress report for {0} days",
+    "信访件超过办理时限 {} 天仍未办结": "{0} days past the time limit, not closed",
+    "距办理时限仅剩 {} 天，尚未办结": "{0} days to the time limit, not closed",
+    "近 {} 天内重复信访 {} 件，最近一件收于 {}": "{1} repeat complaints within {0} days, the latest on {2}",
+    "案件立案已 {} 天仍未审结": "filed {0} days ago, not concluded",
+    "案件审结已 {} 天，“{}”环节尚未完成": "concluded {0} days ago, '{1}' not done",
+    "{}（{}）早于{}（{}）": "{0} ({1}) is before {2} ({3})",
+    "已于 {} 完成，但 {} 的进度月报仅 {}%": "completed on {0}, but the report of {1} shows {2}%",
+}
+# The steps named inside reasons.
+STEP_EN = {"线索受理": "clue received", "立案": "filing", "审结": "conclusion", "回访": "revisit",
+           "反馈整改": "feedback", "受理": "receipt", "办结": "closure", "交办": "assignment",
+           "完成": "completion", "销号": "sign-off", "回访促建": "revisit"}
+
+
+def _reason_patterns() -> list[tuple["re.Pattern[str]", str]]:
+    import re
+
+    return [(re.compile("^" + "(.+?)".join(re.escape(p) for p in zh.split("{}")) + "$"), en)
+            for zh, en in REASON_EN.items()]
+
+
+def reason(text: str | None, lang: str = DEFAULT_LANG) -> str | None:
+    """A warning's reason in `lang` (see REASON_EN); Chinese as written."""
+    if text is None or lang == "zh":
+        return text
+    for pattern, en in _REASONS:
+        m = pattern.match(text)
+        if m:
+            return en.format(*(STEP_EN.get(v, v) for v in m.groups()))
+    return text
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **kwargs: object) -> str:
     """The label for `key` in `lang`, formatted with kwargs; the key itself if unknown."""
     entry = CATALOGUE.get(key)
@@ -414,3 +472,6 @@ def t(key: str, lang: str = DEFAULT_LANG, **kwargs: object) -> str:
         return key
     text = entry[LANGS.index(lang)] if lang in LANGS else entry[0]
     return text.format(**kwargs) if kwargs else text
+
+
+_REASONS = _reason_patterns()

@@ -11,9 +11,11 @@ from datetime import date
 import polars as pl
 
 from queries import filters as flt
+from queries import warnings as W
 from queries.filters import Filters, Scope
 from queries.regions import with_region_path
 from queries.schema import MAIN_DATE, Tables, polars_schema
+from queries.warnings_config import WarningConfig
 
 DONE_DATE = {"cases": "closed_on", "complaints": "closed_on", "rectifications": "completed_on"}
 PATH = ("district", "township", "village")
@@ -22,16 +24,28 @@ PATH = ("district", "township", "village")
 ROW = "_row"
 
 
+DUE_FILTERS = ("", "overdue", "due_soon")  # 全部 · 逾期 · 临期 (rectifications)
+
+
 def match_index(tables: Tables, table: str, filters: Filters, scope: Scope, as_of: date, search: str = "",
-                open_only: bool = False) -> pl.Series:
+                open_only: bool = False, due: str = "", cfg: WarningConfig | None = None) -> pl.Series:
     """Positions in the ledger frame of the rows that match, newest first.
+
+    `due` (rectifications): "overdue" keeps the items 逾期 at as_of, "due_soon" those 临期 (due
+    within R2's days of `cfg`): the very tests of warnings R1 / R2, over items of any date
+    (a stock at as_of, like `open_only`).
 
     A page shows 50 of maybe millions of matches, so a filter change computes only which rows
     match (on the metric engine's compact copy: a region is an integer range there) and the
     rows themselves are gathered for the page shown or for an export. Ledgers loaded by
     `queries.store` are already sorted newest first, so the matches need no sort."""
     lf = tables.facts.scan(table, filters, scope, row_index=ROW)
-    if open_only:
+    if due not in DUE_FILTERS or (due and table != "rectifications"):
+        raise ValueError(f"未知的到期筛选：{due}（仅整改事项可按逾期 / 临期筛选）")
+    if due:
+        test = W.rect_overdue(as_of) if due == "overdue" else W.rect_due_soon(as_of, cfg or WarningConfig())
+        lf = lf.filter(test)
+    elif open_only:
         done = DONE_DATE[table]
         lf = lf.filter(pl.col(done).is_null() | (pl.col(done) > as_of))
     else:

@@ -154,6 +154,8 @@ PARTS: dict[str, Part] = {p.name: p for p in [
     Part("complaints_satisfied", "complaints", "received_on", Value("one_of", ("satisfaction",), GOOD_SATISFACTION)),
     Part("complaints_evaluated", "complaints", "received_on",
          Value("one_of", ("satisfaction",), EVALUATED_SATISFACTION)),
+    # Complaints already due at as_of: a bucket's rates are mature once all of it is (queries.periods).
+    Part("complaints_due", "complaints", "received_on", Value("done_by", ("due_on",))),
     Part("complaints_in_scope", "complaints", "received_on", Value("flag", ("in_scope",))),
     Part("complaints_converted", "complaints", "received_on", Value("flag_and_present", ("in_scope", "case_id"))),
     Part("rectifications_total", "rectifications", "started_on", COUNT),

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from queries import filters as flt
-from queries import metrics
+from queries import metrics, periods
 from queries.facts import RID
 from queries.filters import Filters, Scope
 from queries.regions import child_key, child_level, level_of, root_code
@@ -20,10 +20,15 @@ LINKS = (("closed_on", "严肃查处"), ("exposed_on", "通报曝光"), ("reflec
          ("revisit_on", "回访促建"), ("feedback_on", "反馈整改"))
 
 
-def with_last_year(tables: Tables, filters: Filters, scope: Scope, as_of: date, metric: str,
+def with_last_year(tables: "Tables | metrics.Source", filters: Filters, scope: Scope, as_of: date, metric: str,
                    every: str = "1mo") -> pl.DataFrame:
     """This period's series beside the same buckets a year earlier (同比) and the change from the
-    previous bucket (环比): columns period, value, last_year, yoy_change, prev_change."""
+    previous bucket (环比): columns period, value, last_year, yoy_change, prev_change, plus the
+    partial-period rule of queries.periods: `partial` (the bucket is not over at as_of),
+    `partial_to` (the day it is counted to, else null) and `immature` (a rate in a partial
+    bucket, or a complaint rate of a bucket with complaints not yet due: value and changes are
+    null rather than a fall).
+    A partial bucket's last_year and 环比 base cover only the same elapsed days."""
     now = metrics.series(tables, filters, scope, as_of, (metric,), every)
     s, e = flt.same_period_last_year(filters.start, filters.end)
     before = metrics.series(tables, filters.with_period(s, e), scope,
@@ -31,10 +36,33 @@ def with_last_year(tables: Tables, filters: Filters, scope: Scope, as_of: date, 
     before = before.with_columns(pl.col("period").dt.offset_by("1y").alias("period"))
     out = now.rename({metric: "value"}).join(before.rename({metric: "last_year"}), on="period", how="left")
     is_rate = metrics.METRICS[metric].is_rate
-    changes = [metrics.change(v, b, is_rate) for v, b in zip(out["value"], out["last_year"])]
-    prev = [None] + [metrics.change(v, b, is_rate) for v, b in zip(out["value"][1:], out["value"][:-1])]
-    return out.with_columns(pl.Series("yoy_change", changes, dtype=pl.Float64),
-                            pl.Series("prev_change", prev, dtype=pl.Float64))
+    values = out["value"].to_list()
+    last_year = out["last_year"].to_list()
+    bases: list = [None] + values[:-1]
+    partial = [periods.bucket_is_partial(p, every, as_of) and p <= filters.end for p in out["period"]]
+    for i, p in enumerate(out["period"]):
+        if not partial[i]:
+            continue
+        for target, (cs, ce) in ((last_year, periods.last_year_elapsed(p, every, as_of)),
+                                 (bases, periods.previous_elapsed(p, every, as_of))):
+            if target is bases and i == 0:
+                continue
+            target[i] = metrics.compute(tables, filters.with_period(cs, ce), scope, ce, (metric,))[metric]
+    unripe = (periods.unripe_buckets(tables, filters, scope, as_of, every)
+              if metric in periods.MATURING_RATES else set())
+    immature = [periods.immature(metric, p, every, as_of, unripe) for p in out["period"]]
+    values = [None if imm else v for v, imm in zip(values, immature)]
+    changes = [metrics.change(v, b, is_rate) for v, b in zip(values, last_year)]
+    prev = [metrics.change(v, b, is_rate) for v, b in zip(values, bases)]
+    value_type = pl.Float64 if is_rate or metrics.METRICS[metric].unit == "money" else pl.Int64
+    return out.with_columns(
+        pl.Series("value", values, dtype=value_type),
+        pl.Series("last_year", last_year, dtype=out["last_year"].dtype),
+        pl.Series("yoy_change", changes, dtype=pl.Float64),
+        pl.Series("prev_change", prev, dtype=pl.Float64),
+        pl.Series("partial", partial, dtype=pl.Boolean),
+        pl.Series("partial_to", [min(as_of, filters.end) if f else None for f in partial], dtype=pl.Date),
+        pl.Series("immature", immature, dtype=pl.Boolean))
 
 
 def by_child(tables: "Tables | metrics.Source", filters: Filters, scope: Scope, as_of: date, metric: str,

@@ -93,11 +93,22 @@ def expected_progress(as_of: date) -> pl.Expr:
     return pl.when(span > 0).then((gone / span).clip(0, 1) * 100).otherwise(100.0)
 
 
+def rect_overdue(as_of: date) -> pl.Expr:
+    """逾期: assigned, past its due date and not completed at as_of (R1; the 逾期事项 metric's test).
+    Also the 整改事项 page's 逾期 filter, so the list and the warnings cannot disagree."""
+    return (PARTS["rectifications_overdue"].value(as_of) == 1) & (pl.col("started_on") <= as_of)
+
+
+def rect_due_soon(as_of: date, cfg: WarningConfig) -> pl.Expr:
+    """临期: open and due within R2's `days` (today counts as 0), whatever its progress: R2 is
+    this and a low progress; the 整改事项 page's 临期 filter is this alone."""
+    return _open_rect(as_of) & _days(pl.col("due_on"), as_of).is_between(0, cfg.r2_days)
+
+
 def rule_r1(rect: pl.LazyFrame, as_of: date, cfg: WarningConfig) -> pl.LazyFrame:
     """R1 红: past its due date and not completed (the same test as the 逾期事项 metric)."""
-    overdue = PARTS["rectifications_overdue"].value(as_of) == 1
     days = _days(as_of, pl.col("due_on"))
-    return _rows(rect.filter(overdue & (pl.col("started_on") <= as_of)), "R1", "rectification", "item_id",
+    return _rows(rect.filter(rect_overdue(as_of)), "R1", "rectification", "item_id",
                  **_rect_common(rect), days=days,
                  reason=_fmt("整改事项已超过完成时限 {} 天仍未完成（当前进度 {}%）", days,
                                   pl.col("progress_pct").fill_null(0).round(0).cast(pl.Int64)))
@@ -106,7 +117,7 @@ def rule_r1(rect: pl.LazyFrame, as_of: date, cfg: WarningConfig) -> pl.LazyFrame
 def rule_r2(rect: pl.LazyFrame, as_of: date, cfg: WarningConfig) -> pl.LazyFrame:
     """R2 橙: due within N days (today counts as 0) and progress below P %."""
     left = _days(pl.col("due_on"), as_of)
-    hit = _open_rect(as_of) & left.is_between(0, cfg.r2_days) & (pl.col("progress_pct").fill_null(0) < cfg.r2_progress_below)
+    hit = rect_due_soon(as_of, cfg) & (pl.col("progress_pct").fill_null(0) < cfg.r2_progress_below)
     return _rows(rect.filter(hit), "R2", "rectification", "item_id", **_rect_common(rect), days=left,
                  reason=_fmt("距完成时限仅剩 {} 天，进度 {}%，低于 {}%", left,
                                   pl.col("progress_pct").fill_null(0).round(0).cast(pl.Int64),

@@ -84,7 +84,7 @@ def test_ranking_lists_districts_with_their_values(app):
 
 def test_ranking_metric_switch_changes_the_bars(app):
     app.run()
-    app.selectbox(key="overview_rank_metric").set_value("complaints_received").run()
+    app.selectbox(key="overview_rank_metric.zh").set_value("complaints_received").run()
     import json
 
     bar = json.loads(app.get("plotly_chart")[0].proto.spec)["data"][0]
@@ -154,3 +154,33 @@ def test_a_write_by_another_tool_is_loaded_in_the_background_while_the_held_vers
     app.run()
     assert cards(app)["立案数"] == "3 件 3 人"
     assert [i.value for i in app.info if "后台载入" in i.value] == []
+
+
+def _partial_app(tmp_path, monkeypatch) -> AppTest:
+    url = f"sqlite:///{tmp_path}/fx.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    return signed_in("staff", params={"period": "自定义", "range": ["2024-03-01", "2024-03-05"],
+                                      "as_of": "2024-03-05"})
+
+
+def test_cards_say_a_period_not_yet_over_is_partial(tmp_path, monkeypatch):
+    at = _partial_app(tmp_path, monkeypatch)
+    at.run()
+    assert any(c.value.startswith("2024年3月（截至5日）尚未结束") for c in at.caption)
+
+
+def test_sparklines_leave_out_the_month_not_yet_over(tmp_path, monkeypatch):
+    at = _partial_app(tmp_path, monkeypatch)
+    at.run()
+    # Eleven finished months (Apr 2023 – Feb 2024); March 2024 is only 5 days old.
+    assert len(at.metric[0].proto.chart_data) == 11
+
+
+def test_ranking_choice_survives_a_language_switch_with_english_labels(app):
+    app.run()
+    app.selectbox(key="overview_rank_metric.zh").set_value("complaints_received").run()
+    app.button_group(key="lang").set_value("en").run()
+    box = app.selectbox(key="overview_rank_metric.en")
+    assert (box.value, box.label) == ("complaints_received", "Rank by")
+    assert box.proto.options[3] == "Complaints received" and "立案数" not in box.proto.options

@@ -56,6 +56,46 @@ def test_trend_chart_data_equals_the_query_layer(prs):
     assert list(chart.plots[0].categories) == ["2024年1月", "2024年2月", "2024年3月"]
 
 
+# Q1 2024 seen on 5 March: March holds 1 case (1 Mar); a year earlier 1–5 Mar held none (c4 is 10 Mar).
+PARTIAL_Q1 = Filters(date(2024, 1, 1), date(2024, 3, 5))
+
+
+@pytest.fixture(scope="module")
+def partial_deck():
+    return briefing.slides(fx.tables(), PARTIAL_Q1, Scope(), date(2024, 3, 5), WarningConfig(), "示例市")
+
+
+def test_trend_line_stops_at_the_last_finished_month(partial_deck):
+    spec = next(s for s in partial_deck.slides if s.key == "trend").chart
+    assert spec["categories"] == ["2024年1月", "2024年2月", "2024年3月（截至5日）"]
+    assert spec["series"]["本期"] == [0, 1, None]
+
+
+def test_partial_month_is_its_own_marker_series_against_the_same_days(partial_deck):
+    spec = next(s for s in partial_deck.slides if s.key == "trend").chart
+    assert spec["series"]["本期（未结束）"] == [None, None, 1]
+    assert spec["series"]["去年同期（相同天数）"] == [None, None, 0]
+    assert spec["markers_only"] == ["本期（未结束）", "去年同期（相同天数）"]
+
+
+def test_pptx_keeps_the_partial_month_a_gap_not_a_zero(partial_deck):
+    prs = Presentation(io.BytesIO(briefing.to_pptx(partial_deck, "张三（zs）")))
+    chart = next(s for s in prs.slides[3].shapes if s.has_chart).chart
+    assert list(chart.plots[0].series[0].values) == [0.0, 1.0, None]
+
+
+def test_summary_and_title_slide_say_the_period_is_not_over(partial_deck):
+    note = "2024年第1季度（截至3月5日）尚未结束：数据截至 2024-03-05，同比、环比按相同天数比较。"
+    assert partial_deck.partial_note == note
+    assert note in briefing.summary_html(partial_deck, "张三（zs）")
+    prs = Presentation(io.BytesIO(briefing.to_pptx(partial_deck, "张三（zs）")))
+    assert note in _texts(prs.slides[0])
+
+
+def test_a_finished_period_carries_no_partial_note(deck):
+    assert deck.partial_note == ""
+
+
 def test_ranking_chart_is_a_native_chart_of_the_rollup(prs):
     chart = next(s for s in prs.slides[2].shapes if s.has_chart).chart
     got = dict(zip(chart.plots[0].categories, chart.plots[0].series[0].values))

@@ -41,6 +41,41 @@ def test_open_only_ignores_the_period_and_keeps_unfinished_records():
     assert _complaints(fx.tables(), open_only=True) == ["q3", "q4"]
 
 
+def _rects(due: str, cfg=None) -> set[str]:
+    index = details.match_index(fx.tables(), "rectifications", MARCH, Scope(), fx.AS_OF, due=due, cfg=cfg)
+    return set(details.rows(fx.tables(), "rectifications", index)["item_id"].to_list())
+
+
+def test_overdue_filter_keeps_items_open_past_their_due_date_at_as_of():
+    # r2 due 15 Mar and open; r5 due in 2023, completed only after as_of; r4 due on as_of is not late.
+    assert _rects("overdue") == {"r2", "r5"}
+
+
+def test_due_soon_filter_keeps_open_items_due_within_the_r2_days():
+    assert _rects("due_soon") == {"r4"}  # due on as_of, open: 0 days left
+
+
+def test_due_soon_filter_follows_the_configured_days():
+    from queries.warnings_config import WarningConfig
+
+    rect = {**fx.RECTIFICATIONS, "due_on": [*fx.RECTIFICATIONS["due_on"][:3], D(2024, 4, 10), D(2023, 6, 30)]}
+    t = Tables.from_dicts(regions=fx.REGIONS, rectifications=rect)  # r4 now has 10 days left
+
+    def due_soon(days: int) -> list[str]:
+        index = details.match_index(t, "rectifications", MARCH, Scope(), fx.AS_OF, due="due_soon",
+                                    cfg=WarningConfig(r2_days=days))
+        return details.rows(t, "rectifications", index)["item_id"].to_list()
+
+    assert (due_soon(15), due_soon(9)) == (["r4"], [])
+
+
+def test_due_filter_is_refused_on_other_tables():
+    import pytest
+
+    with pytest.raises(ValueError, match="仅整改事项"):
+        details.match_index(fx.tables(), "complaints", MARCH, Scope(), fx.AS_OF, due="overdue")
+
+
 def test_search_matches_a_township_name_through_the_region_path():
     assert _complaints(fx.tables(), search="甲二") == ["q3"]
 
@@ -91,3 +126,31 @@ def test_a_ledger_already_newest_first_is_flagged_not_copied():
 def test_a_ledger_with_missing_dates_sorts_them_last():
     frame = pl.DataFrame({"complaint_id": ["n", "a", "b"], "received_on": [None, D(2024, 3, 1), D(2024, 3, 2)]})
     assert sort_newest_first("complaints", frame)["complaint_id"].to_list() == ["b", "a", "n"]
+
+
+# --- the 整改事项 page ------------------------------------------------------------------------
+
+def _rect_page(tmp_path, monkeypatch):
+    from tests.apptest import signed_in
+
+    url = f"sqlite:///{tmp_path}/fx.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    at = signed_in("staff", params={"period": "自定义", "range": ["2024-03-01", "2024-03-31"], "as_of": "2024-03-31"})
+    at.run()
+    at.switch_page("app_pages/rectifications.py").run()
+    return at
+
+
+def test_rectifications_page_lists_the_overdue_items(tmp_path, monkeypatch):
+    at = _rect_page(tmp_path, monkeypatch)
+    at.button_group(key="rectifications_due").set_value("overdue").run()
+    assert not at.exception
+    assert sorted(at.dataframe[0].value["item_id"].to_list()) == ["r2", "r5"]
+
+
+def test_rectifications_page_prints_no_none_in_empty_cells(tmp_path, monkeypatch):
+    at = _rect_page(tmp_path, monkeypatch)
+    shown = at.dataframe[0].value.set_index("item_id")
+    # The fixture gives r1 and r4 no description, unit or case: the cells read "—".
+    assert shown.loc["r4", ["description", "responsible_unit", "case_id"]].tolist() == ["—", "—", "—"]

@@ -47,3 +47,88 @@ def test_filters_refuse_a_start_after_the_end():
 
 def test_add_months_clamps_the_day():
     assert flt.add_months(D(2024, 3, 31), -1) == D(2024, 2, 29)
+
+
+# --- the partial-period rule (queries.periods) ----------------------------------------------
+
+from queries import periods  # noqa: E402
+
+
+def test_first_day_of_a_month_is_a_partial_one_day_bucket():
+    assert periods.bucket_is_partial(D(2026, 12, 1), "1mo", D(2026, 12, 1))
+    assert periods.previous_elapsed(D(2026, 12, 1), "1mo", D(2026, 12, 1)) == (D(2026, 11, 1), D(2026, 11, 1))
+
+
+def test_last_day_of_a_month_completes_the_bucket():
+    assert not periods.bucket_is_partial(D(2026, 11, 1), "1mo", D(2026, 11, 30))
+
+
+def test_a_month_before_as_of_is_complete_and_one_after_is_not_partial():
+    assert not periods.bucket_is_partial(D(2026, 10, 1), "1mo", D(2026, 12, 2))
+    assert not periods.bucket_is_partial(D(2027, 1, 1), "1mo", D(2026, 12, 2))
+
+
+def test_second_of_december_compares_with_first_two_days_of_november_and_of_last_december():
+    assert periods.previous_elapsed(D(2026, 12, 1), "1mo", D(2026, 12, 2)) == (D(2026, 11, 1), D(2026, 11, 2))
+    assert periods.last_year_elapsed(D(2026, 12, 1), "1mo", D(2026, 12, 2)) == (D(2025, 12, 1), D(2025, 12, 2))
+
+
+def test_29_february_in_a_year_bucket_compares_with_28_february_last_year():
+    assert periods.bucket_is_partial(D(2028, 1, 1), "1y", D(2028, 2, 29))
+    assert periods.last_year_elapsed(D(2028, 1, 1), "1y", D(2028, 2, 29)) == (D(2027, 1, 1), D(2027, 2, 28))
+
+
+def test_29_february_completes_a_leap_february():
+    assert not periods.bucket_is_partial(D(2028, 2, 1), "1mo", D(2028, 2, 29))
+
+
+def test_a_day_the_previous_month_lacks_is_clamped_to_its_last_day():
+    assert periods.previous_elapsed(D(2027, 3, 1), "1mo", D(2027, 3, 30)) == (D(2027, 2, 1), D(2027, 2, 28))
+
+
+def test_quarter_partial_compares_with_the_same_days_of_the_previous_quarter():
+    assert periods.bucket_is_partial(D(2026, 10, 1), "3mo", D(2026, 12, 2))
+    assert periods.previous_elapsed(D(2026, 10, 1), "3mo", D(2026, 12, 2)) == (D(2026, 7, 1), D(2026, 9, 2))
+
+
+def test_last_day_of_a_quarter_and_of_a_year_complete_them():
+    assert not periods.bucket_is_partial(D(2026, 10, 1), "3mo", D(2026, 12, 31))
+    assert not periods.bucket_is_partial(D(2026, 1, 1), "1y", D(2026, 12, 31))
+
+
+def test_year_partial_previous_is_last_year_to_the_same_day():
+    assert periods.previous_elapsed(D(2026, 1, 1), "1y", D(2026, 12, 2)) == (D(2025, 1, 1), D(2025, 12, 2))
+
+
+def test_a_chosen_period_ending_after_as_of_is_partial_and_one_ending_on_it_is_not():
+    assert periods.is_partial(D(2026, 12, 1), D(2026, 12, 31), D(2026, 12, 2))
+    assert not periods.is_partial(D(2026, 12, 1), D(2026, 12, 2), D(2026, 12, 2))
+
+
+def test_this_month_to_date_is_a_partial_period():
+    assert periods.period_bucket(D(2026, 12, 1), D(2026, 12, 2), D(2026, 12, 2)) == (D(2026, 12, 1), "1mo")
+
+
+def test_this_year_to_date_on_a_month_end_is_a_partial_year():
+    assert periods.period_bucket(D(2026, 1, 1), D(2026, 11, 30), D(2026, 11, 30)) == (D(2026, 1, 1), "1y")
+
+
+def test_a_whole_month_and_the_last_twelve_months_are_complete_periods():
+    assert periods.period_bucket(D(2026, 11, 1), D(2026, 11, 30), D(2026, 11, 30)) is None
+    assert periods.period_bucket(D(2025, 12, 3), D(2026, 12, 2), D(2026, 12, 2)) is None
+
+
+def test_unripe_buckets_are_the_months_with_complaints_not_yet_due():
+    from tests import fixtures as fx
+
+    # On 19 March, March's complaints due on 20 Mar and 30 Apr are not due; February's is.
+    got = periods.unripe_buckets(fx.tables(), flt.Filters(D(2024, 2, 1), D(2024, 3, 31)), flt.Scope(), D(2024, 3, 19))
+    assert got == {D(2024, 3, 1)}
+
+
+def test_only_complaint_rates_ripen_and_counts_never_are_immature():
+    unripe = {D(2026, 11, 1)}
+    assert periods.immature("closure_rate", D(2026, 11, 1), "1mo", D(2026, 12, 2), unripe)
+    assert not periods.immature("completion_rate", D(2026, 11, 1), "1mo", D(2026, 12, 2), unripe)
+    assert periods.immature("completion_rate", D(2026, 12, 1), "1mo", D(2026, 12, 2), unripe)  # partial
+    assert not periods.immature("cases_filed", D(2026, 12, 1), "1mo", D(2026, 12, 2), unripe)

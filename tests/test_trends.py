@@ -49,6 +49,111 @@ def test_month_on_month_change_is_against_the_previous_bucket():
     assert got["prev_change"].to_list() == [None, None, 3.0]  # from 0 no ratio; 1 -> 4 is +300 %
 
 
+# Cases: 3 on 1–2 Nov and 2 later in November, 1 on 1–2 Dec; last year 4 on 1–2 Dec and 6 after.
+PARTIAL = Tables.from_dicts(cases={
+    "case_id": [f"c{i}" for i in range(16)], "region_code": [fx.V_A1a] * 16,
+    "filed_on": [D(2026, 11, 1), D(2026, 11, 2), D(2026, 11, 2), D(2026, 11, 3), D(2026, 11, 30), D(2026, 12, 2),
+                 D(2025, 12, 1), D(2025, 12, 1), D(2025, 12, 2), D(2025, 12, 2)] + [D(2025, 12, 20)] * 6},
+    regions=fx.REGIONS)
+
+
+def test_partial_month_is_flagged_and_counted_to_as_of():
+    got = trends.with_last_year(PARTIAL, Filters(D(2026, 11, 1), D(2026, 12, 2)), Scope(), D(2026, 12, 2),
+                                "cases_filed")
+    assert got.select("period", "value", "partial", "partial_to").rows() == [
+        (D(2026, 11, 1), 5, False, None), (D(2026, 12, 1), 1, True, D(2026, 12, 2))]
+
+
+def test_partial_month_on_month_compares_the_same_elapsed_days():
+    got = trends.with_last_year(PARTIAL, Filters(D(2026, 11, 1), D(2026, 12, 2)), Scope(), D(2026, 12, 2),
+                                "cases_filed")
+    assert got["prev_change"][1] == pytest.approx((1 - 3) / 3)  # 1–2 Dec (1) against 1–2 Nov (3), not all Nov (5)
+
+
+def test_partial_month_year_on_year_compares_the_same_days_even_for_a_longer_chosen_period():
+    got = trends.with_last_year(PARTIAL, Filters(D(2026, 11, 1), D(2026, 12, 31)), Scope(), D(2026, 12, 2),
+                                "cases_filed")
+    assert got["last_year"][1] == 4 and got["yoy_change"][1] == pytest.approx(-0.75)  # 1–2 Dec 2025, not 10
+
+
+def test_a_rate_in_a_partial_month_is_immature_not_a_fall():
+    t = Tables.from_dicts(complaints={
+        "complaint_id": ["a", "b"], "region_code": [fx.V_A1a] * 2, "received_on": [D(2026, 11, 5), D(2026, 12, 1)],
+        "due_on": [D(2026, 11, 20), D(2026, 12, 16)], "closed_on": [D(2026, 11, 10), None]}, regions=fx.REGIONS)
+    got = trends.with_last_year(t, Filters(D(2026, 11, 1), D(2026, 12, 2)), Scope(), D(2026, 12, 2), "closure_rate")
+    assert got.select("value", "immature", "prev_change").rows() == [(1.0, False, None), (None, True, None)]
+
+
+def test_a_finished_month_with_complaints_not_yet_due_has_an_immature_closure_rate():
+    # November is over on 2 Dec, but its complaint of 25 Nov is due only on 10 Dec.
+    t = Tables.from_dicts(complaints={
+        "complaint_id": ["a", "b", "c"], "region_code": [fx.V_A1a] * 3,
+        "received_on": [D(2026, 10, 5), D(2026, 11, 3), D(2026, 11, 25)],
+        "due_on": [D(2026, 10, 20), D(2026, 11, 18), D(2026, 12, 10)],
+        "closed_on": [D(2026, 10, 10), D(2026, 11, 10), None]}, regions=fx.REGIONS)
+    got = trends.with_last_year(t, Filters(D(2026, 10, 1), D(2026, 11, 30)), Scope(), D(2026, 12, 2), "closure_rate")
+    assert got.select("value", "partial", "immature").rows() == [(1.0, False, False), (None, False, True)]
+
+
+def test_a_complete_last_month_is_not_partial():
+    got = trends.with_last_year(PARTIAL, Filters(D(2026, 11, 1), D(2026, 11, 30)), Scope(), D(2026, 11, 30),
+                                "cases_filed")
+    assert got["partial"].to_list() == [False]
+
+
+def test_partial_quarter_compares_with_the_same_days_of_last_year():
+    got = trends.with_last_year(PARTIAL, Filters(D(2026, 10, 1), D(2026, 12, 2)), Scope(), D(2026, 12, 2),
+                                "cases_filed", "3mo")
+    assert got.select("value", "last_year", "partial").rows() == [(6, 4, True)]
+
+
+def test_partial_year_compares_with_last_year_to_the_same_day():
+    got = trends.with_last_year(PARTIAL, Filters(D(2026, 1, 1), D(2026, 12, 2)), Scope(), D(2026, 12, 2),
+                                "cases_filed", "1y")
+    assert got.select("value", "last_year", "partial", "partial_to").rows() == [(6, 4, True, D(2026, 12, 2))]
+
+
+def test_partial_bar_is_light_hatched_and_labelled_to_the_day():
+    df = trends.with_last_year(PARTIAL, Filters(D(2026, 11, 1), D(2026, 12, 2)), Scope(), D(2026, 12, 2),
+                               "cases_filed")
+    bars = ct.trend_with_last_year(df, "1mo", "zh", "count", "本期", "去年同期", "立案数").data[0]
+    assert list(bars.x) == ["2026年11月", "2026年12月（截至2日）"]
+    assert list(bars.marker.opacity) == [1.0, ct.PARTIAL_OPACITY] and list(bars.marker.pattern.shape) == ["", "/"]
+
+
+def test_last_years_same_days_are_an_open_marker_not_a_plunge_of_the_line():
+    df = trends.with_last_year(PARTIAL, Filters(D(2026, 11, 1), D(2026, 12, 2)), Scope(), D(2026, 12, 2),
+                               "cases_filed")
+    fig = ct.trend_with_last_year(df, "1mo", "zh", "count", "本期", "去年同期", "立案数")
+    line, marker = fig.data[1], fig.data[2]
+    assert list(line.y) == [0, None] and list(marker.y) == [None, 4]
+    assert (marker.mode, marker.name) == ("markers", "去年同期（相同天数）")
+
+
+def test_partial_label_reads_in_english():
+    assert ct.partial_label(D(2026, 12, 1), "1mo", "en", D(2026, 12, 2)) == "Dec 2026 (to 2nd)"
+    assert ct.partial_label(D(2026, 10, 1), "3mo", "zh", D(2026, 12, 2)) == "2026年第4季度（截至12月2日）"
+
+
+def test_immature_rate_point_reads_not_yet_due():
+    df = pl.DataFrame({"period": [D(2026, 11, 1), D(2026, 12, 1)], "value": [0.9, None], "last_year": [0.8, 0.7],
+                       "partial": [False, True], "partial_to": [None, D(2026, 12, 2)], "immature": [False, True]})
+    fig = ct.trend_with_last_year(df, "1mo", "zh", "rate", "本期", "去年同期", "办结率")
+    assert [a.text for a in fig.layout.annotations] == ["未到期"] and fig.data[0].y[1] is None
+
+
+def test_count_axis_ticks_whole_numbers_and_an_all_zero_chart_starts_at_zero():
+    df = pl.DataFrame({"period": [D(2026, 11, 1)], "value": [0], "last_year": [0]})
+    axis = ct.trend_with_last_year(df, "1mo", "zh", "count", "本期", "去年同期", "立案数").layout.yaxis
+    assert (axis.tickformat, axis.dtick, axis.range[0]) == (",d", 1, 0)
+
+
+def test_anomaly_ring_sits_mid_bar_below_the_printed_value():
+    df = pl.DataFrame({"period": [D(2026, 11, 1)], "value": [40], "last_year": [10]})
+    fig = ct.trend_with_last_year(df, "1mo", "zh", "count", "本期", "去年同期", "立案数", {D(2026, 11, 1)})
+    assert list(fig.data[2].y) == [20]
+
+
 def test_child_series_gives_each_district_its_flows_rates_and_stocks():
     got = metrics.child_series(fx.tables(), Filters(D(2024, 2, 1), D(2024, 3, 31)), Scope(), fx.AS_OF,
                                ["complaints_received", "closure_rate", "rectifications_overdue"])
@@ -242,3 +347,21 @@ def test_the_city_wide_composition_from_the_cube_equals_the_row_level_one(fields
                              "complaints_closed", "field")
     assert from_cube.filter(pl.col("complaints_closed") > 0).height > 0
     assert_frame_equal(from_cube, rows)
+
+
+def test_year_granularity_says_why_there_is_no_change_chart(page):
+    page.button_group(key="trend_every").set_value("1y").run()
+    assert "年度粒度下环比即同比，见上图。" in [c.value for c in page.caption]
+    assert not any("trend_change_chart" in c.proto.id for c in page.get("plotly_chart"))
+
+
+def test_page_marks_the_partial_month(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/t.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    at = signed_in("leader", params={"period": "自定义", "range": ["2024-02-01", "2024-03-05"], "as_of": "2024-03-05"})
+    at.run()
+    at.switch_page("app_pages/trends.py").run()
+    bars = _fig(at, "trend_chart")["data"][0]
+    assert bars["x"] == ["2024年2月", "2024年3月（截至5日）"] and bars["marker"]["opacity"] == [1.0, ct.PARTIAL_OPACITY]
+    assert any(c.value.startswith("2024年3月尚未结束") for c in at.caption)

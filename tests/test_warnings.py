@@ -474,3 +474,54 @@ def test_project_board_averages_the_lag_of_open_items_within_the_filters(board_t
 def test_slow_unit_board_counts_each_units_items_within_the_filters(board_tables):
     board = boards.slow_units(board_tables, Filters(AS_OF, AS_OF, sources=("巡察",)), Scope(), AS_OF, CFG)
     assert board.select("unit", "items", "due").rows() == [("一单位", 2, 0)]
+
+
+# --- reasons in English (dashboard.i18n.reason) ------------------------------------------------
+
+def test_every_reason_template_has_an_english_text():
+    import re
+    from pathlib import Path
+
+    from dashboard.i18n import REASON_EN
+
+    source = (Path(__file__).resolve().parents[1] / "queries" / "warnings.py").read_text(encoding="utf-8")
+    assert set(re.findall(r'_fmt\("([^"]+)"', source)) == set(REASON_EN)
+
+
+def test_a_reason_reads_in_english_with_its_values():
+    from dashboard.i18n import reason
+
+    assert reason("整改事项已超过完成时限 16 天仍未完成（当前进度 40%）", "en") == \
+        "16 days past the deadline, not completed (progress 40%)"
+    assert reason("近 30 天内重复信访 3 件，最近一件收于 2024-03-05", "en") == \
+        "3 repeat complaints within 30 days, the latest on 2024-03-05"
+
+
+def test_step_names_inside_a_reason_are_translated():
+    from dashboard.i18n import reason
+
+    assert reason("案件审结已 400 天，“回访促建”环节尚未完成", "en") == "concluded 400 days ago, 'revisit' not done"
+    assert reason("立案（2024-03-01）早于线索受理（2024-03-05）", "en") == \
+        "filing (2024-03-01) is before clue received (2024-03-05)"
+
+
+def test_chinese_reason_is_kept_as_written():
+    from dashboard.i18n import reason
+
+    assert reason("已 45 天未报送整改进度", "zh") == "已 45 天未报送整改进度"
+
+
+def test_warnings_page_in_english_shows_english_reasons(tmp_path, monkeypatch):
+    from queries import store
+    from tests import fixtures as fx
+    from tests.apptest import signed_in
+
+    url = f"sqlite:///{tmp_path}/fx.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    at = signed_in("leader", params={"period": "自定义", "range": ["2024-03-01", "2024-03-31"],
+                                     "as_of": "2024-03-31", "lang": "English"})
+    at.switch_page("app_pages/warnings.py").run()  # one run: opened in English by link
+    reasons = at.dataframe(key="warn_table").value["reason"].to_list()
+    # r2: due 15 Mar, open at 31 Mar with 40 % progress (R1).
+    assert "16 days past the deadline, not completed (progress 40%)" in reasons
