@@ -18,7 +18,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.util import Emu, Pt
 
-from dashboard.charts_trends import partial_label, period_label
+from dashboard.charts_trends import partial_label
 from dashboard.sentences import FORM_NAMES, cases_persons_sentence, forms_sentence, headline, leads_sentence, links_sentence
 from queries import boards, metrics, periods, trends
 from queries import warnings as W

@@ -145,12 +145,12 @@ def _export_status(view: View, account: Account, table: str) -> None:
     detail = {"purpose": ready["purpose"], "filters": ready["filters"]}
     c1, c2 = st.columns(2)
     stem = f"{lh_table_label(table)}_{view.as_of:%Y%m%d}"
-    for col, fmt, label, mime in ((c1, "xlsx", "details.download_xlsx",
+    for col, kind, label, mime in ((c1, "xlsx", "details.download_xlsx",
                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                                   (c2, "csv", "details.download_csv", "text/csv")):
-        handout.door(tr(label), key=f"{table}_dl_{fmt}", door="details", url=view.url, account=account,
-                     target=table, rows=ready["rows"], detail={"format": fmt, **detail},
-                     build=lambda fmt=fmt: ready[fmt], file_name=f"{stem}.{fmt}", mime=mime, purpose=None,
+        handout.door(tr(label), key=f"{table}_dl_{kind}", door="details", url=view.url, account=account,
+                     target=table, rows=ready["rows"], detail={"format": kind, **detail},
+                     build=lambda kind=kind: ready[kind], file_name=f"{stem}.{kind}", mime=mime, purpose=None,
                      container=col)
 
 
