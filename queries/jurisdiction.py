@@ -18,6 +18,8 @@ from queries.ingest import ROW, SHEET, Ingested, Problem
 from queries.schema import primary_key
 
 REGION_TABLES = ("cases", "complaints", "rectifications")
+# Rows whose region may be left blank for their case's (docs/data-model.md persons, link_events).
+CASE_TABLES = ("persons", "link_events")
 MAX_PER_RULE = 200
 CITY_ONLY = "区划台账与区划边界只能由全市范围的工作人员账号导入"
 
@@ -77,7 +79,60 @@ def check(ingested: Ingested, existing: Mapping[str, pl.DataFrame], scope: Scope
             problems.append(Problem(sheet, row, header, value or "", "整改编号不存在，无法确认所属区划，不能导入"))
         for sheet, row, value in _rows(origin, updates, outside, "item_id"):
             problems.append(Problem(sheet, row, header, value or "", "所属整改事项不在本账号的管辖范围内，不能导入"))
+    problems += _case_rows(ingested, existing, scope)
     return sorted(problems, key=lambda p: (p.sheet, p.row or 0))
+
+
+def _case_regions(ingested: Ingested, existing: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """case_id → region_code, the file's own cases first, then the stored ones."""
+    parts = [f.select("case_id", "region_code") for f in (ingested.frames.get("cases"), existing.get("cases"))
+             if f is not None and f.height]
+    if not parts:
+        return pl.DataFrame(schema={"case_id": pl.String, "_case_region": pl.String})
+    return (pl.concat(parts, how="vertical_relaxed").unique("case_id", keep="first", maintain_order=True)
+            .rename({"region_code": "_case_region"}))
+
+
+def _case_rows(ingested: Ingested, existing: Mapping[str, pl.DataFrame], scope: Scope) -> list[Problem]:
+    """Persons and link events lie where their region code says, or, when it is blank, where
+    their case lies; one outside the scope, of an unknown case, or overwriting another region's
+    row by id is refused."""
+    problems: list[Problem] = []
+    cases = _case_regions(ingested, existing)
+    for table in CASE_TABLES:
+        frame = ingested.frames.get(table)
+        if frame is None or not frame.height:
+            continue
+        key = primary_key(table)[0]
+        origin = ingested.origin[table]
+
+        def effective(df: pl.DataFrame) -> pl.DataFrame:
+            cols = [c for c in (key, "region_code", "case_id") if c in df.columns]
+            out = df.select(cols)
+            for c in ("region_code", "case_id"):
+                if c not in out.columns:
+                    out = out.with_columns(pl.lit(None, dtype=pl.String).alias(c))
+            out = out.join(cases, on="case_id", how="left", maintain_order="left")
+            return out.select(key, "case_id", pl.coalesce("region_code", "_case_region").alias("region_code"))
+
+        mine = effective(frame)
+        unknown = mine["region_code"].is_null()
+        outside = mine.select(~in_scope(scope).fill_null(True)).to_series() & ~unknown
+        case_header = lh.canonical(table, "case_id")
+        for sheet, row, value in _rows(origin, mine, unknown, "case_id"):
+            problems.append(Problem(sheet, row, case_header, value or "", "案件编号不存在，无法确认所属区划，不能导入"))
+        for sheet, row, value in _rows(origin, mine, outside, "region_code"):
+            problems.append(Problem(sheet, row, lh.canonical(table, "region_code"), value or "",
+                                    "区划（或所属案件的区划）不在本账号的管辖范围内，不能导入"))
+        stored = existing.get(table)
+        if stored is not None and stored.height:
+            theirs = (effective(stored).select(key, pl.col("region_code").alias("_stored"))
+                      .filter(~in_scope(scope, "_stored").fill_null(True)))
+            taken = frame.select(key).join(theirs, on=key, how="left", maintain_order="left")["_stored"].is_not_null()
+            for sheet, row, value in _rows(origin, frame, taken, key):
+                problems.append(Problem(sheet, row, lh.canonical(table, key), value or "",
+                                        "该编号已有记录属于管辖范围以外的区划，不能覆盖"))
+    return problems
 
 
 def batch_checker(existing: Mapping[str, pl.DataFrame], scope: Scope

@@ -54,6 +54,21 @@ def test_a_region_ledger_is_refused_to_a_township_account():
     assert got == [("区划.csv", 2, "区划代码", "990101001003", jurisdiction.CITY_ONLY)]
 
 
+def test_a_person_lies_where_its_case_does_when_its_region_is_blank():
+    # c1 lies in 甲一镇, c2 in 甲二街道; P3 has no case and another township's region.
+    got = checked({"涉案人员.csv": f"人员编号,案件编号,区划代码,处理日期,党纪处分\nP1,c1,,2024-03-05,警告\n"
+                                 f"P2,c2,,2024-03-05,警告\nP3,,{fx.V_A2a},2024-03-05,\n"}, TOWN)
+    outside = "区划（或所属案件的区划）不在本账号的管辖范围内，不能导入"
+    assert [(r[1], r[4]) for r in got] == [(3, outside), (4, outside)]
+
+
+def test_a_link_event_of_another_regions_case_is_refused():
+    got = checked({"五个环节记录.csv": "记录编号,环节,日期,案件编号\nE1,反思剖析,2024-03-05,c1\n"
+                                     "E2,回访,2024-03-05,c2\n"}, TOWN)
+    assert [(r[1], r[2], r[4]) for r in got] == [
+        (3, "区划代码", "区划（或所属案件的区划）不在本账号的管辖范围内，不能导入")]
+
+
 @pytest.mark.parametrize("scope", [Scope(None), Scope(fx.CITY)])
 def test_a_city_wide_account_may_write_anywhere(scope):
     got = checked({"案件.csv": f"案件编号,区划代码,立案日期\nc2,{fx.V_B1a},2024-03-01\n",
