@@ -1,6 +1,7 @@
 """Accounts, sign-in, lockout, expiry, jurisdiction and the append-only audit log."""
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -147,7 +148,7 @@ def test_wrong_password_shows_an_error_and_is_audited_once(app_url):
 def test_sign_out_returns_to_the_form(app_url):
     at = signed_in("staff").run()
     at.button(key="signout").click().run()
-    assert len(at.metric) == 0 and at.text_input(key="signin_user") is not None
+    assert len(at.metric) == 0 and at.text_input(key="signin_user").label == "用户名"
     assert audit.read(store.engine_for(app_url))["event"].to_list() == ["signout"]
 
 
@@ -227,8 +228,13 @@ def test_auditor_reads_the_log_and_the_export_is_audited(app_url):
     audit.record(store.engine_for(app_url), event="signin", account="alice", outcome="success")
     at = signed_in("auditor").run()
     assert at.dataframe[0].value["account"].to_list() == ["alice"]
-    at.get("download_button")[0]  # present for the auditor
+    assert audit.read(store.engine_for(app_url))["event"].to_list() == ["signin"]  # shown, not yet exported
+    next(b for b in at.get("download_button") if b.label == "导出审计日志（CSV）").click().run()
     assert not at.exception
+    newest = audit.read(store.engine_for(app_url)).row(0, named=True)
+    assert {k: newest[k] for k in ("event", "account", "target", "rows", "outcome")} == {
+        "event": "export", "account": "tester", "target": "audit_log", "rows": 1, "outcome": "success"}
+    assert json.loads(newest["detail"]) == {"events": [], "account": "", "since": None}
 
 
 @pytest.mark.parametrize("role", ["leader", "staff", "sysadmin"])
