@@ -68,7 +68,7 @@ def _serve(url: str):
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
     yield base
     proc.terminate()
-    proc.wait(timeout=20)
+    proc.wait(timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from queries import audit, ddl, store
-from tests.waiting import flock_waiters, pg_lock_waiters, wait_until
+from tests.waiting import DEADLINE_S, flock_waiters, pg_lock_waiters, wait_until
 
 
 def _together(n: int, work) -> list[BaseException]:
@@ -88,7 +88,7 @@ def test_the_lock_can_be_taken_again_by_the_thread_holding_it(db_url):
 
     worker = threading.Thread(target=nested, daemon=True)
     worker.start()
-    worker.join(timeout=30)
+    worker.join(DEADLINE_S)  # a deadline for finishing; a thread waiting for itself never would
     assert not worker.is_alive(), "the thread holding the lock waited for itself"
     assert {"cases", "complaints", "audit_log"} <= set(sa.inspect(engine).get_table_names())
     engine.dispose()
