@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -156,7 +157,7 @@ def test_a_store_made_before_store_ids_gets_one_at_start_and_its_snapshots_are_u
         conn.execute(META_TABLE.delete().where(META_TABLE.c.key == "store_id"))
     assert store.store_id(url) is None
     store.init_schema(url)  # what the app does when it starts
-    assert store.store_id(url) is not None
+    assert re.fullmatch("[0-9a-f]{32}", store.store_id(url) or "")  # a random uuid4, as hex
     first = store.load_tables_cached(url, store.data_version(url))  # reads the database once
     monkeypatch.setattr(store, "load_tables", _fail)
     again = store.load_tables_cached(url, store.data_version(url))
