@@ -1,4 +1,4 @@
-"""Load test: `python -m benchmarks.load [--sessions 20] [--seconds 120] [--browsers K]`.
+"""Load test: `python -m benchmarks.load [--sessions 20] [--seconds 120 | --clicks N] [--browsers K]`.
 
 Starts the app on a demo database (localhost only, a port of its own), opens N concurrent
 sessions that keep changing the period on the overview, and reports errors, p50/p95 time from
@@ -7,7 +7,8 @@ was shared between the server and the browsers. By default every session is a he
 chromium; `--browsers K` keeps K of them and drives the rest over the app's websocket protocol
 (wsload.py), as users whose browsers run on their own computers. `--think S` waits about S seconds
 between a session's clicks (a person reading the page; see `pauses`); the default 0 clicks back
-to back.
+to back. `--clicks N` has each session click exactly N times instead of for `--seconds`, however
+long that takes (a run whose work is fixed, whatever the machine's speed: the tests use it).
 `--processes P` starts P app processes on the same database behind nginx, configured by
 deploy/nginx.conf as a deployment is (proxy.py), and reports how the sessions were spread.
 Bounded in sessions and time; it stops by itself and never talks to any other host.
