@@ -8,7 +8,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from queries import audit, ddl, store
+from queries import audit, ddl
 from tests.waiting import DEADLINE_S, flock_waiters, pg_lock_waiters, wait_until
 
 
