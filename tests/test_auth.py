@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from queries import accounts, audit, store
 from tests import fixtures as fx
-from tests.apptest import APP, signed_in
+from tests.apptest import APP, RUN_TIMEOUT_S, signed_in
 
 PASSWORD = "Correct-Horse-42"
 
@@ -121,14 +121,14 @@ def app_url(tmp_path, monkeypatch):
 
 
 def test_signed_out_visitor_sees_only_the_sign_in_form(app_url):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     assert not at.exception
     assert [t.label for t in at.text_input][:2] == ["用户名", "密码"]
     assert len(at.metric) == 0
 
 
 def test_signing_in_opens_the_cockpit_and_is_audited(app_url):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     at.text_input(key="signin_user").set_value("alice")
     at.text_input(key="signin_password").set_value(PASSWORD)
     at.button[0].click().run()
@@ -138,7 +138,7 @@ def test_signing_in_opens_the_cockpit_and_is_audited(app_url):
 
 
 def test_wrong_password_shows_an_error_and_is_audited_once(app_url):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     at.text_input(key="signin_user").set_value("alice")
     at.text_input(key="signin_password").set_value("nope")
     at.button[0].click().run()
@@ -197,10 +197,10 @@ def test_demo_autologin_applies_only_to_demo_data_and_demo_accounts(tmp_path, mo
     write_demo(url, scale=0.02, seed=1)
     monkeypatch.setenv("OVERSIGHT_DB_URL", url)
     monkeypatch.setenv("OVERSIGHT_DEMO_AUTOLOGIN", "township_staff")
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     assert len(at.metric) >= 8 and at.session_state["account"].username == "township_staff"
     store.replace_all(url, fx.tables(), None, dataset="ledger")  # real data: no autologin
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     assert len(at.metric) == 0
 
 
