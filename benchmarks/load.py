@@ -1,4 +1,4 @@
-"""Load test: `python -m benchmarks.load [--sessions 20] [--seconds 120] [--browsers K]`.
+"""Load test: `python -m benchmarks.load [--sessions 20] [--seconds 120 | --clicks N] [--browsers K]`.
 
 Starts the app on a demo database (localhost only, a port of its own), opens N concurrent
 sessions that keep changing the period on the overview, and reports errors, p50/p95 time from
@@ -7,7 +7,8 @@ was shared between the server and the browsers. By default every session is a he
 chromium; `--browsers K` keeps K of them and drives the rest over the app's websocket protocol
 (wsload.py), as users whose browsers run on their own computers. `--think S` waits about S seconds
 between a session's clicks (a person reading the page; see `pauses`); the default 0 clicks back
-to back.
+to back. `--clicks N` has each session click exactly N times instead of for `--seconds`, however
+long that takes (a run whose work is fixed, whatever the machine's speed: the tests use it).
 `--processes P` starts P app processes on the same database behind nginx, configured by
 deploy/nginx.conf as a deployment is (proxy.py), and reports how the sessions were spread.
 Bounded in sessions and time; it stops by itself and never talks to any other host.
@@ -71,6 +72,13 @@ def period_clicks(idx: int) -> Iterator[str]:
         if label != current:
             current = label
             yield label
+
+
+def keep_clicking(done: int, deadline: float, clicks: int | None) -> bool:
+    """Whether a session makes another click: `clicks` of them when a number is given, however
+    long they take (a short run that must drive every session whatever the machine's speed, as
+    the tests do), else until the deadline (a measurement over a fixed time)."""
+    return done < clicks if clicks is not None else time.monotonic() < deadline
 
 
 def _port() -> int:
@@ -247,7 +255,7 @@ async def click_period(page, finished: list[int], label: str, timeout_s: float) 
 
 
 async def _session(browser, base: str, seconds: float, think: float, idx: int, timings: list[float],
-                   first_round: list[float], errors: list[str]) -> None:
+                   first_round: list[float], errors: list[str], clicks: int | None = None) -> None:
     page = None
     try:
         _, page, finished = await open_overview(browser, base, on_page=lambda pg: pg.on(
@@ -255,13 +263,13 @@ async def _session(browser, base: str, seconds: float, think: float, idx: int, t
         deadline = time.monotonic() + seconds  # the clock starts once the first page is drawn
         wait = pauses(think, idx)
         await asyncio.sleep(next(wait))
-        for clicks, label in enumerate(period_clicks(idx), start=1):
-            if time.monotonic() >= deadline:
+        for done, label in enumerate(period_clicks(idx)):
+            if not keep_clicking(done, deadline, clicks):
                 break
             t0 = time.perf_counter()
             await click_period(page, finished, label, 60)
             timings.append((time.perf_counter() - t0) * 1000)
-            if clicks < len(PERIODS):  # the first round: periods not yet in the server's caches
+            if done + 1 < len(PERIODS):  # the first round: periods not yet in the server's caches
                 first_round.append(timings[-1])
             exc = await page.query_selector('[data-testid="stException"]')
             if exc:
@@ -279,7 +287,8 @@ async def _session(browser, base: str, seconds: float, think: float, idx: int, t
             await page.context.close()
 
 
-async def _drive(base: str, sessions: int, browsers: int, seconds: float, think: float) -> dict[str, list]:
+async def _drive(base: str, sessions: int, browsers: int, seconds: float, think: float,
+                 clicks: int | None = None) -> dict[str, list]:
     """Run the sessions: the first `browsers` in headless chromium, the rest as protocol
     sessions replaying what a browser sent (see wsload.py)."""
     from playwright.async_api import async_playwright
@@ -289,13 +298,13 @@ async def _drive(base: str, sessions: int, browsers: int, seconds: float, think:
     out: dict[str, list] = {k: [] for k in ("timings", "first_round", "server_timings", "server_first_round", "errors")}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
-        jobs = [_session(browser, base, seconds, think, i, out["timings"], out["first_round"], out["errors"])
+        jobs = [_session(browser, base, seconds, think, i, out["timings"], out["first_round"], out["errors"], clicks)
                 for i in range(browsers)]
         if sessions > browsers:
             frames = await wsload.capture(browser, base)
             ws_url = base.replace("http://", "ws://") + "_stcore/stream"
             jobs += [wsload.session(ws_url, frames, seconds, think, i, out["server_timings"],
-                                    out["server_first_round"], out["errors"]) for i in range(browsers, sessions)]
+                                    out["server_first_round"], out["errors"], clicks) for i in range(browsers, sessions)]
         await asyncio.gather(*jobs)
         await browser.close()
     return out
@@ -323,15 +332,15 @@ def start_servers(url: str, count: int, autologin: str | None = "leader",
 
 def wait_healthy(base: str) -> None:
     """Until the server at `base` answers its health check; an app that has not started within
-    a minute is an error, not a slow first click."""
-    deadline = time.monotonic() + 60
+    two minutes (generous for a machine with every core busy) is an error, not a slow first click."""
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(base + "_stcore/health", timeout=2)
             return
         except OSError:
             time.sleep(0.5)
-    raise RuntimeError(f"应用未能在 60 秒内启动：{base}")
+    raise RuntimeError(f"应用未能在 120 秒内启动：{base}")
 
 
 def stop_servers(servers: list[tuple[subprocess.Popen, int]]) -> None:
@@ -349,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.load")
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=120)
+    ap.add_argument("--clicks", type=int, default=None,
+                    help="each session makes exactly this many period changes, however long they take "
+                         "(instead of clicking for --seconds)")
     ap.add_argument("--think", type=float, default=0.0, help="seconds a session waits between clicks")
     ap.add_argument("--browsers", type=int, default=None,
                     help="how many sessions run in headless chromium (default all); the rest speak the app's "
@@ -361,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= 50 or not 1 <= args.seconds <= 600 or not 0 <= args.think <= 60:
         print("--sessions 应在 1–50，--seconds 应在 1–600，--think 应在 0–60", file=sys.stderr)
+        return 2
+    if args.clicks is not None and not 1 <= args.clicks <= 1000:
+        print("--clicks 应在 1–1000", file=sys.stderr)
         return 2
     if not 1 <= args.processes <= 8:
         print("--processes 应在 1–8", file=sys.stderr)
@@ -384,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
                      if args.processes > 1 else None)
             base = front.url if front is not None else f"http://127.0.0.1:{servers[0][1]}/"
             with CpuWatch({server.pid for server, _ in servers}) as cpu:
-                runs = asyncio.run(_drive(base, args.sessions, browsers, args.seconds, args.think))
+                runs = asyncio.run(_drive(base, args.sessions, browsers, args.seconds, args.think, args.clicks))
             peaks_mb = [_peak_kb(server.pid) / 1024 for server, _ in servers]
             spread = front.sessions_per_process() if front is not None else None
     finally:
@@ -394,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     q, sq, errors = sorted(runs["timings"]), sorted(runs["server_timings"]), runs["errors"]
     first_round = runs["first_round"]
     result = {"sessions": args.sessions, "browser_sessions": browsers, "protocol_sessions": args.sessions - browsers,
-              "seconds": args.seconds, "think_s": args.think,
+              "seconds": args.seconds if args.clicks is None else None, "clicks_per_session": args.clicks,
+              "think_s": args.think,
               "interactions": len(q) + len(sq), "browser_clicks": len(q), "protocol_runs": len(sq),
               "errors": len(errors), "render_ms_p50": _rank(q, 0.50), "render_ms_p95": _rank(q, 0.95),
               "first_round_ms_max": round(max(first_round), 1) if first_round else None,

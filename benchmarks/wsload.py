@@ -13,7 +13,7 @@ import asyncio
 import time
 from itertools import islice
 
-from benchmarks.load import PERIODS, click_period, open_overview, pauses, period_clicks
+from benchmarks.load import PERIODS, click_period, keep_clicking, open_overview, pauses, period_clicks
 
 
 def _back_msg(payload: bytes):
@@ -94,9 +94,11 @@ async def _run(ws, frame: bytes, timeout_s: float) -> list[str]:
 
 
 async def session(ws_url: str, frames: dict[str, bytes], seconds: float, think: float, idx: int,
-                  timings: list[float], first_round: list[float], errors: list[str]) -> None:
-    """One protocol session: the visit, then the same period changes a browser session makes,
-    timed from the request to the server's end of the run."""
+                  timings: list[float], first_round: list[float], errors: list[str],
+                  clicks: int | None = None) -> None:
+    """One protocol session: the visit, then the same period changes a browser session makes
+    (for `seconds`, or exactly `clicks` of them), timed from the request to the server's end of
+    the run."""
     import websockets
 
     try:
@@ -107,13 +109,13 @@ async def session(ws_url: str, frames: dict[str, bytes], seconds: float, think: 
             deadline = time.monotonic() + seconds
             wait = pauses(think, idx)
             await asyncio.sleep(next(wait))
-            for runs, label in enumerate(period_clicks(idx), start=1):
-                if time.monotonic() >= deadline:
+            for done, label in enumerate(period_clicks(idx)):
+                if not keep_clicking(done, deadline, clicks):
                     break
                 t0 = time.perf_counter()
                 shown = await _run(ws, frames[label], 60)
                 timings.append((time.perf_counter() - t0) * 1000)
-                if runs < len(PERIODS):
+                if done + 1 < len(PERIODS):
                     first_round.append(timings[-1])
                 errors.extend(f"protocol session {idx}: exception on page: {e}" for e in shown)
                 await asyncio.sleep(next(wait))

@@ -15,8 +15,12 @@ T = TypeVar("T")
 
 
 class Memo:
-    def __init__(self, kept: int = 16) -> None:
+    def __init__(self, kept: int = 16, on_wait: Callable[[Hashable], None] | None = None) -> None:
+        """`on_wait(key)` is called when a caller starts waiting for another thread's build of
+        `key`: a hook for tests, which must know the wait has begun before they let the first
+        build finish (else they cannot tell waiting from arriving late)."""
         self.kept = kept
+        self._on_wait = on_wait
         self._entries: OrderedDict[Hashable, object] = OrderedDict()
         self._building: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
@@ -35,6 +39,8 @@ class Memo:
                 if pending is None:
                     done = self._building[key] = threading.Event()
                     break
+            if self._on_wait is not None:
+                self._on_wait(key)
             pending.wait()
         try:
             value = build()

@@ -15,6 +15,9 @@ from queries import accounts, sessions, store
 from queries.accounts import Account
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+# How long one script run may take before AppTest gives up: a deadline for a run that must finish,
+# not a speed check, so it is generous (60 s was exceeded with every core busy and a load of 50).
+RUN_TIMEOUT_S = 600
 
 
 def account(role: str = "staff", region: str | None = None, username: str = "tester") -> Account:
@@ -32,7 +35,7 @@ def account(role: str = "staff", region: str | None = None, username: str = "tes
 
 def signed_in(role: str = "staff", region: str | None = None, params: dict | None = None,
               username: str = "tester") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
     who = account(role, region, username)
     at.session_state["account"] = who
     at.session_state["session_token"] = sessions.open_session(

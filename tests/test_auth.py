@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -14,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from queries import accounts, audit, sessions, store
 from tests import fixtures as fx
-from tests.apptest import APP, signed_in
+from tests.apptest import APP, RUN_TIMEOUT_S, signed_in
 
 PASSWORD = "Correct-Horse-42"
 
@@ -74,8 +76,10 @@ def test_totp_is_required_once_enrolled(engine):
     accounts.create(engine, "alice", PASSWORD, role="staff", display_name="甲", region_code=None)
     secret = accounts.enable_totp(engine, "alice")
     assert accounts.authenticate(engine, "alice", PASSWORD).needs_totp
-    assert accounts.authenticate(engine, "alice", PASSWORD, "000000").account is None or \
-        pyotp.TOTP(secret).now() == "000000"
+    totp = pyotp.TOTP(secret)
+    near = {totp.at(time.time(), counter_offset=offset) for offset in range(-2, 3)}  # every code valid around now
+    wrong = next(code for code in ("000000", "111111", "222222", "333333", "444444", "555555") if code not in near)
+    assert accounts.authenticate(engine, "alice", PASSWORD, wrong).account is None
     assert accounts.authenticate(engine, "alice", PASSWORD, pyotp.TOTP(secret).now()).account is not None
 
 
@@ -120,14 +124,14 @@ def app_url(tmp_path, monkeypatch):
 
 
 def test_signed_out_visitor_sees_only_the_sign_in_form(app_url):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     assert not at.exception
     assert [t.label for t in at.text_input][:2] == ["用户名", "密码"]
     assert len(at.metric) == 0
 
 
 def test_signing_in_opens_the_cockpit_and_is_audited(app_url):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     at.text_input(key="signin_user").set_value("alice")
     at.text_input(key="signin_password").set_value(PASSWORD)
     at.button[0].click().run()
@@ -137,7 +141,7 @@ def test_signing_in_opens_the_cockpit_and_is_audited(app_url):
 
 
 def test_wrong_password_shows_an_error_and_is_audited_once(app_url):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     at.text_input(key="signin_user").set_value("alice")
     at.text_input(key="signin_password").set_value("nope")
     at.button[0].click().run()
@@ -150,7 +154,7 @@ def test_wrong_password_shows_an_error_and_is_audited_once(app_url):
 def test_sign_out_returns_to_the_form(app_url):
     at = signed_in("staff").run()
     at.button(key="signout").click().run()
-    assert len(at.metric) == 0 and at.text_input(key="signin_user") is not None
+    assert len(at.metric) == 0 and at.text_input(key="signin_user").label == "用户名"
     assert audit.read(store.engine_for(app_url))["event"].to_list() == ["signout"]
 
 
@@ -213,10 +217,10 @@ def test_demo_autologin_applies_only_to_demo_data_and_demo_accounts(tmp_path, mo
     write_demo(url, scale=0.02, seed=1)
     monkeypatch.setenv("OVERSIGHT_DB_URL", url)
     monkeypatch.setenv("OVERSIGHT_DEMO_AUTOLOGIN", "township_staff")
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     assert len(at.metric) >= 8 and at.session_state["account"].username == "township_staff"
     store.replace_all(url, fx.tables(), None, dataset="ledger")  # real data: no autologin
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     assert len(at.metric) == 0
 
 
@@ -248,8 +252,13 @@ def test_auditor_reads_the_log_and_the_export_is_audited(app_url):
     audit.record(store.engine_for(app_url), event="signin", account="alice", outcome="success")
     at = signed_in("auditor").run()
     assert at.dataframe[0].value["account"].to_list() == ["alice"]
-    at.get("download_button")[0]  # present for the auditor
+    assert audit.read(store.engine_for(app_url))["event"].to_list() == ["signin"]  # shown, not yet exported
+    next(b for b in at.get("download_button") if b.label == "导出审计日志（CSV）").click().run()
     assert not at.exception
+    newest = audit.read(store.engine_for(app_url)).row(0, named=True)
+    assert {k: newest[k] for k in ("event", "account", "target", "rows", "outcome")} == {
+        "event": "export", "account": "tester", "target": "audit_log", "rows": 1, "outcome": "success"}
+    assert json.loads(newest["detail"]) == {"events": [], "account": "", "since": None}
 
 
 @pytest.mark.parametrize("role", ["leader", "staff", "sysadmin"])
@@ -557,7 +566,7 @@ def test_a_changed_jurisdiction_ends_the_open_session(app_url):
 
 def test_a_one_time_password_account_sees_only_the_password_form(app_url):
     one_time = accounts.create_with_one_time_password(store.engine_for(app_url), "bob", "staff", None, "乙")
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     at.text_input(key="signin_user").set_value("bob")
     at.text_input(key="signin_password").set_value(one_time)
     at.button[0].click().run()
@@ -624,7 +633,7 @@ def test_an_accounts_table_of_an_earlier_release_gets_the_new_columns(engine):
 def test_a_first_sign_in_offers_totp_enrolment_confirmed_by_a_code(app_url):
     engine = store.engine_for(app_url)
     one_time = accounts.create_with_one_time_password(engine, "root1", "sysadmin", None, "管理员")
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     at.text_input(key="signin_user").set_value("root1")
     at.text_input(key="signin_password").set_value(one_time)
     at.button[0].click().run()

@@ -5,6 +5,7 @@ from datetime import date
 
 import polars as pl
 import pytest
+import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
 from queries import metrics, store
@@ -61,7 +62,7 @@ def test_replace_all_is_all_or_nothing(db_url):
     store.replace_all(db_url, fx.tables(), None)
     bad = fx.tables()
     dup = pl.concat([bad.cases, bad.cases.head(1)])  # duplicate primary key fails the insert
-    with pytest.raises(Exception):
+    with pytest.raises(sa.exc.IntegrityError, match="(?i)unique|duplicate"):
         store.replace_all(db_url, type(bad)(**{**bad.as_dict(), "cases": dup}), None)
     assert store.load_tables(db_url).cases.height == 4
 

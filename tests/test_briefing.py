@@ -3,6 +3,7 @@ the title, Chinese intact, the CLI, the sentences, and the 汇报 page's navigat
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -110,18 +111,36 @@ def test_chinese_text_survives_the_round_trip(prs):
     assert "立案 3 件" in _texts(prs.slides[1])
 
 
-def test_cli_writes_the_same_deck(tmp_path, capsys):
+def _content(deck) -> list[tuple]:
+    """What each slide says and charts, in order, leaving out only who generated it and when
+    (the footer's "<account> 生成于 <minute>")."""
+    slides = []
+    for slide in deck.slides:
+        texts = [re.sub(r"\S+ 生成于 \d{4}-\d\d-\d\d \d\d:\d\d", "", s.text_frame.text)
+                 for s in slide.shapes if s.has_text_frame]
+        charts = [(list(s.chart.plots[0].categories), [list(series.values) for series in s.chart.plots[0].series])
+                  for s in slide.shapes if s.has_chart]
+        slides.append((texts, charts, slide.notes_slide.notes_text_frame.text))
+    return slides
+
+
+def test_cli_writes_the_same_deck(tmp_path, capsys, prs):
     url = f"sqlite:///{tmp_path}/b.db"
     store.replace_all(url, fx.tables(), None, dataset="ledger")
     out = tmp_path / "deck.pptx"
     assert main(["briefing", "--db", url, "--as-of", "2024-03-31", "--from", "2024-01-01", "--out", str(out)]) == 0
-    assert len(Presentation(str(out)).slides) == 8
+    assert capsys.readouterr().out.strip() == f"已生成 {out}（8 页）"
+    written = _content(Presentation(str(out)))
+    assert len(written) == 8 and written == _content(prs)
 
 
 def test_cli_refuses_a_non_pptx_output(tmp_path, capsys):
     url = f"sqlite:///{tmp_path}/b.db"
     store.replace_all(url, fx.tables(), None, dataset="ledger")
-    assert main(["briefing", "--db", url, "--as-of", "2024-03-31", "--out", str(tmp_path / "x.pdf")]) != 0
+    out = tmp_path / "x.pdf"
+    assert main(["briefing", "--db", url, "--as-of", "2024-03-31", "--out", str(out)]) != 0
+    assert capsys.readouterr().err.strip() == f"--out 应为 .pptx 文件：{out}"
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(("key", "c", "comparison", "text"), [

@@ -55,7 +55,7 @@ def _serve(url: str):
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # a deadline for starting, generous for a busy machine
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
@@ -68,7 +68,7 @@ def _serve(url: str):
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
     yield base
     proc.terminate()
-    proc.wait(timeout=20)
+    proc.wait(timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def _open(browser, url: str, ready: str = '[data-testid="stMetric"]', user: str 
     page.on("console", lambda m: errors.append(m.text) if m.type == "error"
             and "404" not in m.text else None)
     page.goto(url, wait_until="load")
-    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
     # A copied link opens on the sign-in form and keeps its view after signing in.
     page.get_by_label("用户名").fill(user)
     page.get_by_label("密码", exact=True).fill(PASSWORD)
@@ -108,6 +108,25 @@ def _open(browser, url: str, ready: str = '[data-testid="stMetric"]', user: str 
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                            timeout=60_000)
     return page, outside, errors
+
+
+def _hover_until_picked(page, x: float, y: float, name: str) -> bool:
+    """Move the pointer over (x, y) until deck.gl's tooltip names the region there: the map
+    picks regions only once its layers are drawn, and a click before that is lost. Polled with
+    a generous deadline, so a slow machine takes longer instead of failing."""
+    from playwright.sync_api import expect
+
+    tooltip = page.locator(".deck-tooltip")
+    deadline, nudge = time.monotonic() + 120, 0
+    while time.monotonic() < deadline:
+        page.mouse.move(x + nudge, y)  # a new position each time, so deck.gl picks again
+        nudge = 1 - nudge
+        try:
+            expect(tooltip).to_contain_text(name, timeout=1_000)
+            return True
+        except AssertionError:
+            continue
+    return False
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -123,7 +142,7 @@ def test_overview_shows_the_kpi_cards_with_values(server, browser):
     from playwright.sync_api import expect
 
     cards = page.locator('[data-testid="stMetric"]')
-    expect(cards).to_have_count(8 + 4, timeout=30_000)  # eight KPI cards, then the warning counts
+    expect(cards).to_have_count(8 + 4, timeout=60_000)  # eight KPI cards, then the warning counts
     text = " ".join(cards.all_inner_texts()[:8])
     assert "立案数" in text and "2 件" in text and "6.00 万元" in text and "50.0%" in text
     page.close()
@@ -134,14 +153,15 @@ def test_clicking_a_district_on_the_map_drills_down_to_its_townships(server, bro
 
     page, outside, errors = _open(browser, f"{server}/map?{MARCH}", ready='[data-testid="stDeckGlJsonChart"]')
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-    expect(canvas).to_be_visible(timeout=30_000)
-    page.wait_for_timeout(1500)
+    expect(canvas).to_be_visible(timeout=60_000)
     box = canvas.bounding_box()
     # District 甲区 is the left two thirds of the fixture city.
-    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
-    expect(page.get_by_role("button", name="甲区")).to_be_visible(timeout=30_000)
+    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5
+    assert _hover_until_picked(page, x, y, "甲区"), "the map never answered the pointer"
+    page.mouse.click(x, y)
+    expect(page.get_by_role("button", name="甲区")).to_be_visible(timeout=60_000)
     # The shared filter bar follows, and with it the URL every other page reads.
-    expect(page).to_have_url(re.compile("district="), timeout=30_000)
+    expect(page).to_have_url(re.compile("district="), timeout=60_000)
     assert outside == [] and errors == []
     page.close()
 
@@ -152,14 +172,14 @@ def test_township_account_sees_only_its_area_on_map_and_tables(server, browser):
     # A crafted link asking for another district: the jurisdiction wins.
     page, outside, errors = _open(browser, f"{server}/complaints?period=自定义&range=2024-01-01&range=2024-03-31&as_of=2024-03-31&district=乙区",
                                   ready='[data-testid="stHeading"]', user="town")
-    expect(page.get_by_text("共 3 条", exact=False)).to_be_visible(timeout=30_000)  # q1, q2, q5
-    expect(page.get_by_text("甲一镇 · 2024-01-01", exact=False)).to_be_visible()
+    expect(page.get_by_text("共 3 条", exact=False)).to_be_visible(timeout=60_000)  # q1, q2, q5
+    expect(page.get_by_text("甲一镇 · 2024-01-01", exact=False)).to_be_visible(timeout=60_000)
     page.close()
     page, outside, errors = _open(browser, f"{server}/map?{MARCH}", ready='[data-testid="stDeckGlJsonChart"]',
                                   user="town")
     # The breadcrumb stops at the township: the city and district steps are disabled.
-    expect(page.get_by_role("button", name="示例市")).to_be_disabled(timeout=30_000)
-    expect(page.get_by_role("button", name="甲区")).to_be_disabled()
+    expect(page.get_by_role("button", name="示例市")).to_be_disabled(timeout=60_000)
+    expect(page.get_by_role("button", name="甲区")).to_be_disabled(timeout=60_000)
     assert outside == [] and errors == []
     page.close()
 
@@ -179,17 +199,17 @@ def test_a_write_by_another_tool_shows_once_loaded_in_the_background(own_server,
     base, url = own_server
     page, _, errors = _open(browser, f"{base}/?{MARCH}")
     first_card = page.locator('[data-testid="stMetric"]').first
-    expect(first_card).to_contain_text("2 件")
+    expect(first_card).to_contain_text("2 件", timeout=60_000)
     c5 = fx.tables().cases.filter(pl.col("case_id") == "c1").with_columns(case_id=pl.lit("c5"))
     with store.engine_for(url).begin() as conn:  # another tool: no snapshot of the new version
         store._bulk_insert(conn, "cases", c5)
         store._bump_version(conn)
     page.locator("body").press("r")  # Streamlit's rerun shortcut, as any click would
     notice = page.get_by_text("正在后台载入新数据")
-    expect(notice).to_be_visible(timeout=30_000)
-    expect(first_card).to_contain_text("2 件")
+    expect(notice).to_be_visible(timeout=60_000)
+    expect(first_card).to_contain_text("2 件", timeout=60_000)
     # The notice polls every 5 s and reruns the page once the new version is ready.
     expect(first_card).to_contain_text("3 件", timeout=90_000)
-    expect(notice).to_have_count(0)
+    expect(notice).to_have_count(0, timeout=60_000)
     assert page.query_selector_all('[data-testid="stException"]') == [] and errors == []
     page.close()

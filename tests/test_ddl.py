@@ -8,7 +8,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from queries import audit, ddl, store
+from queries import audit, ddl
+from tests.waiting import DEADLINE_S, flock_waiters, pg_lock_waiters, wait_until
 
 
 def _together(n: int, work) -> list[BaseException]:
@@ -47,9 +48,16 @@ def test_the_audit_log_is_set_up_from_many_connections_at_once(db_url, monkeypat
         eng.dispose()
 
 
+def _lock_waiters(engine: sa.Engine) -> int:
+    """How many connections are blocked on the schema lock of `engine`'s database right now."""
+    if engine.dialect.name == "postgresql":
+        return pg_lock_waiters(engine, "advisory")
+    return flock_waiters(engine.url.database + ".lock")
+
+
 def test_the_lock_is_held_by_one_connection_at_a_time(db_url):
     engines = [sa.create_engine(db_url) for _ in range(4)]
-    inside, most = [0], [0]
+    inside, most, seen_waiting = [0], [0], []
     guard = threading.Lock()
 
     def hold(i: int) -> None:
@@ -57,12 +65,15 @@ def test_the_lock_is_held_by_one_connection_at_a_time(db_url):
             with guard:
                 inside[0] += 1
                 most[0] = max(most[0], inside[0])
-            threading.Event().wait(0.05)
+                first = len(seen_waiting) == 0
+                seen_waiting.append(None)
+            if first:  # hold the lock until the three others are blocked on it
+                seen_waiting[0] = wait_until(lambda: _lock_waiters(engines[0]) == 3 or most[0] > 1)
             with guard:
                 inside[0] -= 1
 
     assert _together(4, hold) == []
-    assert most[0] == 1
+    assert (seen_waiting[0], most[0]) == (True, 1)
     for eng in engines:
         eng.dispose()
 
@@ -77,13 +88,16 @@ def test_the_lock_can_be_taken_again_by_the_thread_holding_it(db_url):
 
     worker = threading.Thread(target=nested, daemon=True)
     worker.start()
-    worker.join(timeout=30)
+    worker.join(DEADLINE_S)  # a deadline for finishing; a thread waiting for itself never would
     assert not worker.is_alive(), "the thread holding the lock waited for itself"
     assert {"cases", "complaints", "audit_log"} <= set(sa.inspect(engine).get_table_names())
     engine.dispose()
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
-def test_an_in_memory_database_needs_no_lock_file(url):
+def test_an_in_memory_database_needs_no_lock_file(url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where a relative ":memory:.lock" would be created
+    entered = []
     with ddl.schema_lock(sa.create_engine(url)):
-        pass
+        entered.append(True)
+    assert entered == [True] and list(tmp_path.iterdir()) == []

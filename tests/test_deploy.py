@@ -66,7 +66,7 @@ def deployment(pg_url, nginx_path, tmp_path_factory):
 
 def _get(front: proxy.Nginx, path: str, route: str | None = None):
     headers = {"Cookie": f"{proxy.ROUTE_COOKIE}={route}"} if route else {}
-    return urllib.request.urlopen(urllib.request.Request(front.url + path, headers=headers), timeout=10)
+    return urllib.request.urlopen(urllib.request.Request(front.url + path, headers=headers), timeout=60)
 
 
 def _served_by(front: proxy.Nginx, route: str) -> set[str]:

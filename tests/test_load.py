@@ -112,30 +112,63 @@ def test_processes_are_told_apart_by_their_command_line(cmdline, kind):
     assert load._kind(cmdline) == kind
 
 
+def test_a_session_given_a_number_of_clicks_makes_exactly_that_many_whatever_the_time():
+    long_past, far_ahead = -1.0, float("inf")
+    assert [load.keep_clicking(done, long_past, 2) for done in range(4)] == [True, True, False, False]
+    assert not load.keep_clicking(2, far_ahead, 2)
+
+
+def test_a_session_without_a_number_of_clicks_clicks_until_its_deadline():
+    assert load.keep_clicking(10_000, float("inf"), None)
+    assert not load.keep_clicking(0, -1.0, None)
+
+
+def _is_ms(value) -> bool:
+    return isinstance(value, float) and value >= 0
+
+
+def _well_formed_cpu(cores: dict) -> None:
+    """Average cores busy per kind of process: how busy, never asserted (it depends on the
+    machine); only that each figure is there and is a number."""
+    assert {"server", "browser_renderer", "machine"} <= set(cores), cores
+    assert all(isinstance(v, float) and v >= 0 for v in cores.values()), cores
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_the_load_command_drives_a_session_and_reports(tmp_path):
     out = tmp_path / "load.json"
-    code = load.main(["--sessions", "1", "--seconds", "4", "--scale", "0.05", "--out", str(out)])
+    code = load.main(["--sessions", "1", "--clicks", "2", "--scale", "0.05", "--out", str(out)])
     result = json.loads(out.read_text(encoding="utf-8"))
     assert code == 0 and result["errors"] == 0, result["error_samples"]
-    assert result["interactions"] >= 2
-    assert result["render_ms_p50"] <= result["render_ms_p95"]
-    assert result["cpu_cores"]["server"] > 0 and result["cpu_cores"]["browser_renderer"] > 0
+    assert (result["clicks_per_session"], result["seconds"]) == (2, None)
+    assert (result["interactions"], result["browser_clicks"], result["protocol_runs"]) == (2, 2, 0)
+    assert _is_ms(result["render_ms_p50"]) and _is_ms(result["render_ms_p95"])
+    assert result["render_ms_p50"] <= result["render_ms_p95"]  # nearest rank over the same two clicks
+    assert _is_ms(result["first_round_ms_max"])  # both clicks are in the first round
+    assert (result["server_run_ms_p50"], result["server_run_ms_p95"]) == (None, None)  # no protocol session
+    assert isinstance(result["server_peak_rss_mb"], float) and result["server_peak_rss_mb"] > 0
+    _well_formed_cpu(result["cpu_cores"])
 
 
 @pytest.mark.browser
 @pytest.mark.slow
 def test_protocol_sessions_run_beside_a_browser_and_are_timed_apart(tmp_path):
     out = tmp_path / "load.json"
-    code = load.main(["--sessions", "3", "--browsers", "1", "--seconds", "4", "--scale", "0.05", "--out", str(out)])
+    code = load.main(["--sessions", "3", "--browsers", "1", "--clicks", "2", "--scale", "0.05", "--out", str(out)])
     result = json.loads(out.read_text(encoding="utf-8"))
     assert code == 0 and result["errors"] == 0, result["error_samples"]
     assert (result["browser_sessions"], result["protocol_sessions"]) == (1, 2)
-    assert result["browser_clicks"] >= 2 and result["protocol_runs"] >= 4
-    assert result["interactions"] == result["browser_clicks"] + result["protocol_runs"]
-    assert result["server_run_ms_p50"] <= result["server_run_ms_p95"]
+    assert (result["browser_clicks"], result["protocol_runs"], result["interactions"]) == (2, 4, 6)
+    assert _is_ms(result["render_ms_p50"]) and result["render_ms_p50"] <= result["render_ms_p95"]
+    assert _is_ms(result["server_run_ms_p50"]) and result["server_run_ms_p50"] <= result["server_run_ms_p95"]
+    _well_formed_cpu(result["cpu_cores"])
 
 
 def test_more_browsers_than_sessions_is_refused():
     assert load.main(["--sessions", "2", "--browsers", "3"]) == 2
+
+
+def test_a_number_of_clicks_below_one_is_refused(capsys):
+    assert load.main(["--sessions", "1", "--clicks", "0"]) == 2
+    assert "--clicks" in capsys.readouterr().err

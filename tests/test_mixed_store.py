@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.cli import main
 from dashboard.demo import write_demo
 from queries import store
-from tests.apptest import APP, signed_in
+from tests.apptest import APP, RUN_TIMEOUT_S, signed_in
 
 
 @pytest.fixture()
@@ -34,10 +34,10 @@ def _badges(at: AppTest) -> list[str]:
 
 def test_autologin_stops_once_real_ledgers_are_imported_into_the_demo(demo_url, tmp_path, monkeypatch):
     monkeypatch.setenv("OVERSIGHT_DEMO_AUTOLOGIN", "township_staff")
-    assert AppTest.from_file(APP, default_timeout=60).run().session_state["account"].username == "township_staff"
+    assert AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run().session_state["account"].username == "township_staff"
     _import_a_real_ledger(tmp_path, demo_url)
     assert store.get_meta(demo_url, "dataset") == "mixed"
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S).run()
     assert "account" not in at.session_state and len(at.metric) == 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from polars.testing import assert_frame_equal
 from queries import refresh, sqlite_apart, store
 from queries.schema import META_TABLE, SA_TABLES, TABLE_NAMES, primary_key
 from tests import fixtures as fx
+from tests.waiting import DEADLINE_S, pg_lock_waiters, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,22 +64,27 @@ def test_processes_sharing_a_folder_read_a_new_version_from_the_database_once(tm
     url = f"sqlite:///{tmp_path}/s.db"
     store.replace_all(url, fx.tables())
     shared, reads = tmp_path / "snapshots", tmp_path / "reads.log"
-    # Each process reads slowly (one second), so without the lock all three would be reading at once.
+    # The process that gets the version's load lock reads only once the other two are blocked
+    # on that lock (the kernel lists them), so all three certainly ask at once; without the lock
+    # each would read for itself.
     code = (
-        "import time\nfrom queries import store\n"
+        "from pathlib import Path\nfrom queries import store\nfrom tests.waiting import flock_waiters, wait_until\n"
         "real = store._snapshot_sqlite_apart\n"  # the first step of reading the database
         "def counted(url, version):\n"
-        f"    open({str(reads)!r}, 'a').write('read\\n')\n"
-        "    time.sleep(1)\n"
+        f"    log = Path({str(reads)!r})\n"
+        "    lock = store.snapshot_dir(url) / f'.v{version}.lock'\n"
+        "    wait_until(lambda: flock_waiters(lock) == 2 or log.exists())\n"
+        "    with log.open('a') as f:\n"
+        "        f.write(f'read with {flock_waiters(lock)} waiting\\n')\n"
         "    return real(url, version)\n"
         "store._snapshot_sqlite_apart = counted\n"
         f"t = store.load_tables_cached({url!r}, store.data_version({url!r}))\n"
         "print(t.complaints.height, t.cases.height)\n")
     procs = [_python(code, {"OVERSIGHT_SNAPSHOT_DIR": str(shared)}) for _ in range(3)]
-    outs = [p.communicate(timeout=120) for p in procs]
+    outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in outs]
     assert [out.strip() for out, _ in outs] == ["5 4"] * 3
-    assert reads.read_text().splitlines() == ["read"]
+    assert reads.read_text().splitlines() == ["read with 2 waiting"]
 
 
 def test_a_snapshot_of_another_database_in_the_same_folder_is_never_read(tmp_path, monkeypatch):
@@ -114,21 +121,31 @@ def test_two_writes_committing_at_once_each_get_their_own_version(db_url):
     before = store.data_version(db_url)
     eng = store.engine_for(db_url)
     other: list[int | BaseException] = []
+    stepping = threading.Event()  # SQLite: the second writer's UPDATE has begun to run
 
     def second_writer() -> None:
         try:
             with eng.begin() as conn:
+                if eng.dialect.name == "sqlite":
+                    conn.connection.dbapi_connection.set_trace_callback(
+                        lambda sql: sql.lstrip().upper().startswith("UPDATE") and stepping.set())
                 other.append(store._bump_version(conn))
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             other.append(exc)
 
     with eng.begin() as conn:
         first = store._bump_version(conn)
-        thread = threading.Thread(target=second_writer)
+        thread = threading.Thread(target=second_writer, daemon=True)
         thread.start()
-        thread.join(0.5)  # the second writer is now waiting for the first one's row lock
-        assert thread.is_alive()
-    thread.join(30)
+        # The first transaction commits only once the second writer's UPDATE is known to be
+        # blocked behind it: PostgreSQL lists it as waiting for the first transaction; SQLite has
+        # begun running it while this transaction holds the write lock, so it must wait for it.
+        if eng.dialect.name == "sqlite":
+            blocked = wait_until(lambda: stepping.is_set() or not thread.is_alive())
+        else:
+            blocked = wait_until(lambda: pg_lock_waiters(eng, "transactionid") == 1 or not thread.is_alive())
+        assert blocked and thread.is_alive(), other
+    thread.join(DEADLINE_S)
     assert (first, other) == (before + 1, [before + 2])
     assert store.data_version(db_url) == before + 2
 
@@ -140,7 +157,7 @@ def test_a_store_made_before_store_ids_gets_one_at_start_and_its_snapshots_are_u
         conn.execute(META_TABLE.delete().where(META_TABLE.c.key == "store_id"))
     assert store.store_id(url) is None
     store.init_schema(url)  # what the app does when it starts
-    assert store.store_id(url) is not None
+    assert re.fullmatch("[0-9a-f]{32}", store.store_id(url) or "")  # a random uuid4, as hex
     first = store.load_tables_cached(url, store.data_version(url))  # reads the database once
     monkeypatch.setattr(store, "load_tables", _fail)
     again = store.load_tables_cached(url, store.data_version(url))

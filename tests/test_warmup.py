@@ -3,15 +3,15 @@ asking meanwhile share its builds instead of repeating them."""
 from __future__ import annotations
 
 import threading
-import time
 
-from queries import boards, metrics, warmup
+from queries import boards, metrics, schema, warmup
 from queries import facts as facts_module
 from queries import warnings as W
 from queries.filters import Filters, Scope
 from queries.schema import Tables
 from queries.warnings_config import WarningConfig
 from tests import fixtures as fx
+from tests.waiting import DEADLINE_S, wait_until
 
 CFG = WarningConfig()
 
@@ -38,22 +38,50 @@ def test_a_page_after_prepare_reads_its_frames_and_gets_the_same_answers():
     assert warm.facts.cubes.get(("complaints", "received_on"), lambda: None) is cube  # not rebuilt
 
 
+class _CountingLock:
+    """`Tables`' derived-frame lock, counting the threads that have asked for it: the test holds
+    the first build until every thread is at the lock, so all of them ask while it runs."""
+
+    def __init__(self) -> None:
+        self._lock, self._guard, self.arrived = threading.RLock(), threading.Lock(), 0
+
+    def __enter__(self) -> None:
+        with self._guard:
+            self.arrived += 1
+        self._lock.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self._lock.release()
+
+
 def test_the_compact_copies_are_built_once_when_sessions_ask_together(monkeypatch):
-    calls = []
+    calls, started, release = [], threading.Event(), threading.Event()
     real = facts_module.build
 
-    def slow_build(tables):
+    def held_build(tables):
         calls.append(1)
-        time.sleep(0.2)  # long enough for every thread to ask while the first build runs
+        started.set()
+        release.wait()
         return real(tables)
 
-    monkeypatch.setattr(facts_module, "build", slow_build)
+    lock = _CountingLock()
+    monkeypatch.setattr(facts_module, "build", held_build)
+    monkeypatch.setattr(schema, "_DERIVED_LOCK", lock)
     t: Tables = fx.tables()
     got: list = []
-    threads = [threading.Thread(target=lambda: got.append(t.facts)) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: got.append(t.facts), daemon=True) for _ in range(8)]
+    threads[0].start()
+    try:
+        assert started.wait(DEADLINE_S)
+        for th in threads[1:]:
+            th.start()
+        # Each thread counts itself before it blocks on the lock, so the other seven have asked
+        # (and none has found the copies built) before the first build may finish.
+        wait_until(lambda: lock.arrived == 8 or len(calls) > 1)
+        assert lock.arrived == 8, f"{len(calls)} builds"
+    finally:
+        release.set()
     for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+        th.join(DEADLINE_S)
     assert len(calls) == 1
-    assert len({id(f) for f in got}) == 1
+    assert len(got) == 8 and len({id(f) for f in got}) == 1

@@ -195,9 +195,10 @@ def test_rows_carry_the_region_path_and_responsibility(tables):
 
 
 def test_list_is_sorted_red_first_then_by_days(tables):
-    w = run(tables)
-    sev = [W.LEVEL_ORDER[lv] for lv in w["level"]]
-    assert sev == sorted(sev)
+    rows = run(tables).select("level", "days", "record_id").rows()
+    assert {lv for lv, _, _ in rows} == {"红", "橙", "黄"}  # every level, so the order means something
+    most_days_first = sorted(rows, key=lambda r: (W.LEVEL_ORDER[r[0]], r[1] is None, -(r[1] or 0), r[2]))
+    assert rows == most_days_first
 
 
 def test_scope_limits_warnings(tables):
