@@ -186,7 +186,7 @@ def test_township_account_sees_only_its_township(app_url):
     at = signed_in("leader", region=fx.TOWN_A1, params={
         "period": "自定义", "range": ["2024-03-01", "2024-03-31"], "as_of": "2024-03-31"}).run()
     cards = {m.label: m.value for m in at.metric[:8]}
-    assert (cards["立案数"], cards["信访件数"]) == ("1 件", "2 件")
+    assert (cards["立案数"], cards["信访件数"]) == ("1 件 1 人", "2 件")
 
 
 @pytest.mark.parametrize("params", [{"district": "乙区"}, {"district": "甲区", "township": "甲二街道"},
