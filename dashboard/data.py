@@ -43,14 +43,15 @@ def db_url() -> str:
 
 @st.cache_resource(show_spinner=False)
 def ensure_ready(url: str) -> bool:
-    """Create the schema, and on first run of an empty store fill it with the demo city.
+    """Create the schema, and on first run of a store nobody has set up fill it with the demo
+    city (never a store made by `init`: see `store.needs_demo`).
 
     Cached per process so concurrent first sessions do not generate twice, and under the
     database's schema lock so several processes started together on an empty database do not
     either: the others wait, then find it filled."""
     with ddl.schema_lock(store.engine_for(url)):
         store.init_schema(url)
-        if store.is_empty(url):
+        if store.needs_demo(url):
             from dashboard.demo import write_demo
             from dashboard.demo_accounts import print_passwords
 
