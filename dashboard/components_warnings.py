@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import charts, data, fmt
 from dashboard.export_warnings import to_xlsx
 from dashboard.filterbar import View
-from dashboard.ui import lang, tr
+from dashboard.ui import lang, own_level_names, tr
 from queries import audit, store
 from queries.accounts import Account
 from queries.warnings import LEVEL_ORDER, RULES_INFO
@@ -177,7 +177,7 @@ def slow_boards(view: View) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{tr('board.townships')}**")
-        t = b["townships"].select("rank", "district", "township", "overdue", "overdue_rate", "open_warnings",
+        t = own_level_names(b["townships"], "township").select("rank", "district", "township", "overdue", "overdue_rate", "open_warnings",
                                   "overdue_change", "warnings_change")
         st.dataframe(t, hide_index=True, column_config=_board_config(t), key="board_townships", height=420)
     with right:

@@ -92,6 +92,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overview.kpis": ("核心指标", "Key figures"),
     "overview.sparkline_help": ("近12个月走势", "Last 12 months"),
     "overview.ranking": ("下级区域排名", "Ranking of sub-regions"),
+    "region.own_level": ("{name}本级", "{name} (own level)"),
     "overview.ranking_metric": ("排名指标", "Rank by"),
     "overview.per10k": ("按每万人口", "Per 10,000 residents"),
     "overview.no_children": ("当前区域没有下级区域。", "This region has no sub-regions."),
@@ -265,6 +266,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "map.density": ("信访密度（蜂窝）", "Complaint density"),
     "map.key_watch": ("提级监督村（社区）", "Villages under elevated supervision"),
     "map.rank": ("同级排名", "Rank among siblings"),
+    "map.own_level": ("{name}（直接记在本级、不属任何下级区划，图上无区域）：{metric} {value} · 预警 {warnings}",
+                      "{name} (recorded at this level, in no sub-region, not drawn): {metric} {value} · "
+                      "warnings {warnings}"),
     "map.warnings": ("未处置预警", "Open warnings"),
     "map.per10k_suffix": ("（每万人）", " (per 10,000)"),
     "map.click_hint": ("点击区域可下钻到下一级；点击上方路径可返回。",
