@@ -119,6 +119,7 @@ def sign_in_page(url: str, region_names: dict[str, str]) -> None:
                 st.session_state.pop("signed_out", None)
                 st.session_state["account"] = result.account
                 st.session_state["last_seen"] = time.time()
+                st.session_state["totp_offer"] = not result.account.totp_enabled  # see components_setup
                 st.rerun()
             elif result.locked_seconds:
                 minutes = max(1, round(result.locked_seconds / 60))

@@ -96,7 +96,7 @@ def accounts_page(url: str, regions: pl.DataFrame, me: Account) -> None:
         elif row.button(tr("acct.totp_on"), key="acct_totp_on"):
             secret = accounts.enable_totp(engine, pick)
             _audit(url, me, pick, {"action": "totp_on"})
-            st.code(tr("acct.totp_secret", uri=pyotp.TOTP(secret).provisioning_uri(pick, issuer_name="基层监督驾驶舱")))
+            st.code(tr("acct.totp_secret", uri=pyotp.TOTP(secret).provisioning_uri(name=pick, issuer_name="基层监督驾驶舱")))
 
 
 def audit_page(url: str, me: Account) -> None:

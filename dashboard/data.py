@@ -104,8 +104,9 @@ def _tables(url: str, data_version: int) -> Tables:
     gc.freeze()
     # The cubes and warning inputs of the default views, built while the first page renders
     # (queries/warmup.py); a daemon thread, so a shutdown never waits for it.
-    threading.Thread(target=_prepare, args=(tables, date.today(), warning_config()),
-                     name="oversight-warmup", daemon=True).start()
+    if tables.regions.filter(pl.col("level") == "city").height:  # a store not set up has nothing to prepare
+        threading.Thread(target=_prepare, args=(tables, date.today(), warning_config()),
+                         name="oversight-warmup", daemon=True).start()
     return tables
 
 

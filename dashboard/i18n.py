@@ -99,6 +99,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overview.rank_axis_per10k": ("{metric}（每万人）", "{metric} (per 10,000 residents)"),
     "empty.period": ("本期无数据", "No data for this period"),
     "empty.hint": ("可尝试放宽统计期间或区域。", "Try a wider period or region."),
+    # a store not set up yet (init): each role's next step
+    "setup.sysadmin": ("库中尚无数据。下一步：创建账户——先建一个全市范围的工作人员账户，由其导入区划、边界和台账；"
+                       "领导、审计管理员账户随后创建，区县、乡镇账户在区划导入后才能选择辖区。",
+                       "The store holds no data yet. Next: create accounts — first a city-wide staff account, "
+                       "who imports regions, boundaries and ledgers; then leaders and the audit administrator. "
+                       "District and township accounts can be scoped once the regions are imported."),
+    "setup.staff": ("库中尚无数据。请在“数据管理”中按以下顺序导入（模板见下方）：",
+                    "The store holds no data yet. Import, in this order, under Data (templates below):"),
+    "setup.staff.step1": ("1. **导入区划**：区划台账（区划代码、名称、层级、上级代码、人口、提级监督）",
+                          "1. **Regions**: the region ledger (code, name, level, parent, population, key watch)"),
+    "setup.staff.step2": ("2. **导入边界**：各区县（乡镇）边界 GeoJSON，可只有区县一级",
+                          "2. **Boundaries**: district (township) polygons as GeoJSON; districts alone will do"),
+    "setup.staff.step3": ("3. **导入台账**：案件、信访举报、整改事项、进度月报",
+                          "3. **Ledgers**: cases, complaints, rectifications, progress reports"),
+    "setup.go_data": ("前往数据管理", "Go to Data"),
+    "setup.wait": ("尚无数据，请联系工作人员导入台账。", "No data yet: ask the staff to import the ledgers."),
+    "setup.totp_offer": ("**建议启用动态口令**：登录时除密码外再输入手机验证器中的6位数字，密码泄露也无法登录。",
+                         "**Enable a one-time code?** Besides the password, sign-in then asks for the 6 digits "
+                         "of an authenticator app, so a leaked password is not enough."),
+    "setup.totp_enable": ("启用动态口令", "Enable"),
+    "setup.totp_skip": ("以后再说", "Not now"),
+    "setup.totp_scan": ("用验证器应用（如 FreeOTP、Google Authenticator）添加以下地址，再输入其显示的6位数字：",
+                        "Add this address in an authenticator app, then enter the 6 digits it shows:"),
+    "setup.totp_code": ("6位动态口令", "6-digit code"),
+    "setup.totp_confirm": ("确认启用", "Confirm"),
+    "setup.totp_wrong": ("口令不正确，请重新输入验证器当前显示的6位数字", "Wrong code: enter the 6 digits shown now"),
+    "setup.totp_done": ("动态口令已启用", "One-time code enabled"),
     # accounts and sign-in
     "auth.signin": ("登录", "Sign in"),
     "auth.username": ("用户名", "User name"),

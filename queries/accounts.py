@@ -226,9 +226,10 @@ def update(engine: sa.Engine, username: str, *, role: str | None = None,
         _update(engine, username, **values)
 
 
-def enable_totp(engine: sa.Engine, username: str) -> str:
-    """Enrol a TOTP second factor; returns the secret to show once as a QR/provisioning URI."""
-    secret = pyotp.random_base32()
+def enable_totp(engine: sa.Engine, username: str, secret: str | None = None) -> str:
+    """Enrol a TOTP second factor; returns the secret to show once as a QR/provisioning URI.
+    `secret`: one the user has already proven with a code from their app (first sign-in)."""
+    secret = secret or pyotp.random_base32()
     _update(engine, username, totp_secret=secret)
     return secret
 
