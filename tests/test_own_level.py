@@ -159,3 +159,16 @@ def test_own_level_is_named_in_english(app):
     app.run()
     assert not app.exception
     assert "示例市 (own level)" in _ranking_bars(app)
+
+
+def test_handling_times_name_the_own_level_rows():
+    from queries import trends
+
+    t = own_level_tables()
+    complaints = t.complaints.with_columns(
+        pl.when(pl.col("complaint_id") == "p1").then(pl.lit(D(2024, 3, 20))).otherwise(pl.col("closed_on"))
+        .alias("closed_on"))
+    t = Tables(**{**t.as_dict(), "complaints": complaints})
+    got = trends.handling_times(t, Filters(*fx.MARCH, region=fx.DIST_A), Scope(), fx.AS_OF)["complaints"]
+    # q1 (甲一镇, 9 days), q2 (甲一镇, 20 days), p1 (甲区 itself, 12 days)
+    assert sorted(got.select("region", "days").rows()) == [("甲一镇", 9), ("甲一镇", 20), ("甲区本级", 12)]
