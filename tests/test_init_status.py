@@ -121,3 +121,14 @@ def test_status_in_chinese_without_json(counted, capsys):
     assert "区划：市 1 · 区县 2 · 乡镇（街道） 3 · 村（社区） 4" in lines
     assert "边界：市 0 · 区县 2 · 乡镇（街道） 1 · 村（社区） 0" in lines
     assert "缺少标注点（经度/纬度）的区划：7" in lines and "账户：2" in lines
+
+
+def test_init_then_status_on_each_backend(db_url, capsys):
+    assert run(capsys, "init", "--db", db_url, "--admin", "chief")[0] == 0
+    store.upsert(db_url, {"regions": pl.DataFrame({"code": [fx.CITY, fx.DIST_A], "name": ["示例市", "甲区"],
+                                                   "level": ["city", "district"], "parent_code": [None, fx.CITY]})})
+    _, out, _ = run(capsys, "status", "--db", db_url, "--json")
+    got = json.loads(out)
+    assert (got["demo"], got["rows"]["regions"], got["regions_by_level"], got["label_points_missing"],
+            got["accounts"]) == (False, 2, {"city": 1, "district": 1, "township": 0, "village": 0}, 2, 1)
+    assert run(capsys, "init", "--db", db_url, "--admin", "again")[0] == 2
