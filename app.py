@@ -6,7 +6,7 @@ the accounts page for the system administrator, the audit log for the audit admi
 """
 import streamlit as st
 
-from dashboard import auth, data, filterbar, safe
+from dashboard import auth, components_setup, data, filterbar, safe
 from dashboard.ui import tr
 
 st.set_page_config(page_title="基层监督驾驶舱", page_icon="static/favicon.png", layout="wide")
@@ -77,6 +77,7 @@ if account is None or account.must_change:
     st.stop()
 
 auth.watermark(account)
+setup = components_setup.needs_setup(tables)  # no regions yet: next steps instead of an empty cockpit
 
 
 @auth.fragment(run_every=5)
@@ -103,7 +104,7 @@ with st.sidebar:
 
 pages: dict[str, list] = {}
 if account.can("browse"):
-    st.session_state["view"] = filterbar.render(url, served, tables, account.region_code)
+    st.session_state["view"] = None if setup else filterbar.render(url, served, tables, account.region_code)
     pages[tr("nav.section.cockpit")] = cockpit_pages()
     pages[tr("nav.section.details")] = detail_pages(account.can("import"))
 admin = []
@@ -115,8 +116,16 @@ if account.can("read_audit"):
                          url_path="audit", default=not pages and not admin))
 if admin:
     pages[tr("nav.section.admin")] = admin
+admin_only = not account.can("browse")  # its default page is an admin page (url_path "")
 if not pages:
     st.info(tr("auth.no_pages"))
     st.stop()
 # One section reads best as plain links in the top bar; several as grouped menus.
-st.navigation(next(iter(pages.values())) if len(pages) == 1 else pages, position="top").run()
+page = st.navigation(next(iter(pages.values())) if len(pages) == 1 else pages, position="top")
+# Before any region exists, the business pages have nothing to show: they say what to do next.
+if setup and not admin_only and page.url_path not in ("data", "accounts", "audit"):
+    components_setup.next_steps(account)
+else:
+    if setup and (page.url_path == "data" or account.can("manage_accounts")):
+        components_setup.next_steps(account, brief=True)  # above the page where the step is done
+    page.run()

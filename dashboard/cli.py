@@ -362,6 +362,87 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing(url: str) -> str:
+    """A store that already exists, else one line: read commands never create one (engine_for
+    would make the SQLite file and its folder)."""
+    if store.is_sqlite(url):
+        from pathlib import Path
+
+        from sqlalchemy.engine import make_url
+
+        path = make_url(url).database
+        if not path or path == ":memory:" or not Path(path).is_file():
+            raise CliError(f"数据库不存在：{url}（先运行 init、demo 或 import）")
+    return url
+
+
+def _first_admin(engine: sa.Engine, username: str) -> str:
+    """The store's first 系统管理员 with a generated one-time password, returned to print once;
+    the account can do nothing until it has chosen its own password at first sign-in."""
+    from queries import accounts
+
+    return accounts.create_with_one_time_password(engine, username, "sysadmin", None, "系统管理员")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """An empty store for a real commission: no demo, ever, and its first system administrator.
+    A store that already holds ledgers, boundaries or accounts is refused untouched."""
+    import getpass
+
+    from queries import accounts, audit
+    from queries.status import holds_anything
+
+    url = args.db
+    try:
+        engine = store.engine_for(url)
+        if holds_anything(engine):
+            raise CliError(f"数据库中已有数据或账户，init 只用于新建的空库：{url}")
+        store.init_schema(url)
+    except (CliError, store.StoreError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - driver errors vary; the first line says enough
+        raise CliError(f"无法打开数据库 {url}：{str(exc).splitlines()[0]}") from None
+    try:
+        password = _first_admin(engine, args.admin)
+    except accounts.AccountError as exc:
+        raise CliError(f"无法创建管理员账户：{exc}") from None
+    store.mark_dataset(url, store.LEDGERS)
+    audit.record(engine, event="account", account=f"cli:{getpass.getuser()}", target=args.admin,
+                 outcome="success", detail={"action": "init", "role": "sysadmin"})
+    print(f"已新建空库 {url}（不含演示数据）")
+    print(f"系统管理员：{args.admin}  一次性密码：{password}")
+    print("密码仅显示这一次；请登录后立即修改，并按提示启用动态口令。")
+    print("下一步：python -m dashboard import 区划台账.xlsx --db ...（见 README “部署到本地区”）")
+    return 0
+
+
+LEVEL_NAMES = {"city": "市", "district": "区县", "township": "乡镇（街道）", "village": "村（社区）"}
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from queries.ingest import table_label
+    from queries.status import status
+
+    url = _existing(args.db)
+    try:
+        result = status(store.engine_for(url))
+    except store.StoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - driver errors vary; the first line says enough
+        raise CliError(f"无法打开数据库 {url}：{str(exc).splitlines()[0]}") from None
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"数据库：{url}")
+    print(f"内容：{'演示数据' if result['demo'] else '本地台账'} · 数据版本 {result['data_version']}")
+    print("台账行数：" + " · ".join(f"{table_label(t)} {n:,}" for t, n in result["rows"].items()))
+    print("区划：" + " · ".join(f"{LEVEL_NAMES[k]} {n:,}" for k, n in result["regions_by_level"].items()))
+    print("边界：" + " · ".join(f"{LEVEL_NAMES[k]} {n:,}" for k, n in result["boundaries_by_level"].items()))
+    print(f"缺少标注点（经度/纬度）的区划：{result['label_points_missing']:,}")
+    print(f"账户：{result['accounts']:,}")
+    return 0
+
+
 def cmd_briefing(args: argparse.Namespace) -> int:
     """The meeting deck for a scheduled job: the same slides as the 汇报 page."""
     from dashboard import briefing
@@ -462,6 +543,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="台账文件（.xlsx 或 .csv，可给多个；一并校验，一个事务写入）")
     add_db(imp)
     imp.set_defaults(func=cmd_import)
+
+    init = sub.add_parser("init", help="新建空库（不含演示数据）并创建第一个系统管理员")
+    init.add_argument("--db", default=store.resolve_url())
+    init.add_argument("--admin", required=True, help="系统管理员用户名（字母、数字、下划线和点）")
+    init.set_defaults(func=cmd_init)
+
+    stat = sub.add_parser("status", help="库中有什么：台账行数、各级区划与边界、账户")
+    stat.add_argument("--db", default=store.resolve_url())
+    stat.add_argument("--json", action="store_true")
+    stat.set_defaults(func=cmd_status)
 
     brief = sub.add_parser("briefing", help="生成汇报用 PowerPoint（可编辑的原生图表与表格）")
     add_db(brief)

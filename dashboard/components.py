@@ -8,7 +8,7 @@ from dashboard import auth, charts, data, fmt
 from dashboard.charts_trends import partial_label
 from dashboard.filterbar import View
 from dashboard.i18n import CATALOGUE
-from dashboard.ui import lang, lang_key, remember, tr
+from dashboard.ui import lang, lang_key, own_level_names, remember, tr
 from queries import periods
 from queries.metrics import METRICS, last_months
 
@@ -118,6 +118,6 @@ def ranking(view: View, key_prefix: str = "overview") -> None:
         label = tr("overview.rank_axis_per10k", metric=label)
     elif m.unit == "money":
         label = f"{label}（{tr('unit.wan')}）"
-    fig = charts.ranking_bar(df, col, label, _number_format(m.unit, per10k),
+    fig = charts.ranking_bar(own_level_names(df), col, label, _number_format(m.unit, per10k),
                              highlight_worst=not m.higher_is_better)
     st.plotly_chart(fig, key=f"{key_prefix}_rank_chart", config={"displaylogo": False})

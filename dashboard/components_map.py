@@ -10,10 +10,10 @@ import streamlit as st
 
 from dashboard import data, fmt, maps, safe
 from dashboard.filterbar import View
-from dashboard.ui import lang, tr
+from dashboard.ui import lang, own_level_names, tr
 from queries import geo
 from queries.metrics import METRICS
-from queries.regions import level_of, path, root_code
+from queries.regions import OWN_LEVEL, level_of, path, root_code
 
 MAP_METRICS = ("complaints_received", "cases_filed", "persons_disciplined", "funds_recovered_wan",
                "rectifications_overdue", "closure_rate", "satisfaction_rate", "completion_rate")
@@ -82,6 +82,16 @@ def _legend(breaks: list[float], unit: str) -> None:
             f"<span style='margin-left:8px;color:#1f4e79'>▭ {tr('map.key_watch')}</span></div>")
 
 
+def _own_level_note(own: pl.DataFrame, metric: str, per10k: bool) -> None:
+    """Records coded to the viewed region itself (本级) have no polygon among its children: their
+    figure is stated under the map, so the map's parts add up to the region's total. Plain text:
+    the name comes from a ledger."""
+    for r in own.iter_rows(named=True):
+        value = "—" if per10k else fmt.metric_value(r["value"], METRICS[metric].unit, lang())
+        st.text(tr("map.own_level", name=r["name"], metric=tr(f"metric.{metric}"), value=value,
+                      warnings=r.get("warnings", 0)))
+
+
 def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: bool = True) -> None:
     tables = data.tables_at(view.url, view.version)
     regions = tables.regions
@@ -97,9 +107,14 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
         metric, per10k, points, density = "complaints_received", False, "none", False
     per10k = per10k and not METRICS[metric].is_rate
     breadcrumb(view, regions, key_prefix)
-    table = data.choropleth(*view.args(), metric, per10k)
+    table = own_level_names(data.choropleth(*view.args(), metric, per10k))
     current = view.region or root_code(regions)
     if table.is_empty():
+        _records_links(level_of(current) == "village")
+        return
+    own, table = table.filter(pl.col(OWN_LEVEL)), table.filter(~pl.col(OWN_LEVEL))  # 本级 has no polygon
+    if table.is_empty():  # only records coded to the region itself: no sub-region to draw
+        _own_level_note(own, metric, per10k)
         _records_links(level_of(current) == "village")
         return
     child_level = level_of(table["key"][0])
@@ -144,6 +159,7 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
         st.caption(tr("map.circles_note") if not rows else tr("map.circles_partial", n=len(circles)))
     if breaks:
         _legend(breaks, unit if not per10k else "per10k")
+    _own_level_note(own, metric, per10k)
     st.caption(tr("map.click_hint") if child_level != "village" else tr("map.village_hint"))
 
 

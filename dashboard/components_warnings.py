@@ -8,7 +8,7 @@ from dashboard import charts, data, fmt, handout, safe
 from dashboard.export_warnings import to_xlsx
 from dashboard.filterbar import View
 from dashboard.i18n import reason
-from dashboard.ui import lang, tr
+from dashboard.ui import lang, own_level_names, tr
 from queries.accounts import Account
 from queries.warnings import LEVEL_ORDER, RULES_INFO
 
@@ -188,8 +188,9 @@ def slow_boards(view: View) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{tr('board.townships')}**")
-        t = _board_rows(b["townships"].select("rank", "district", "township", "overdue", "overdue_rate",
-                                              "open_warnings", "overdue_change", "warnings_change"))
+        t = _board_rows(own_level_names(b["townships"], "township").select(
+            "rank", "district", "township", "overdue", "overdue_rate", "open_warnings", "overdue_change",
+            "warnings_change"))
         st.dataframe(t, hide_index=True, column_config=_board_config(t), key="board_townships", height=420)
     with right:
         st.markdown(f"**{tr('board.units')}**")

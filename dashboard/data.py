@@ -43,14 +43,15 @@ def db_url() -> str:
 
 @st.cache_resource(show_spinner=False)
 def ensure_ready(url: str) -> bool:
-    """Create the schema, and on first run of an empty store fill it with the demo city.
+    """Create the schema, and on first run of a store nobody has set up fill it with the demo
+    city (never a store made by `init`: see `store.needs_demo`).
 
     Cached per process so concurrent first sessions do not generate twice, and under the
     database's schema lock so several processes started together on an empty database do not
     either: the others wait, then find it filled."""
     with ddl.schema_lock(store.engine_for(url)):
         store.init_schema(url)
-        if store.is_empty(url):
+        if store.needs_demo(url):
             from dashboard.demo import write_demo
             from dashboard.demo_accounts import print_passwords
 
@@ -107,8 +108,9 @@ def _tables(url: str, data_version: int) -> Tables:
     gc.freeze()
     # The cubes and warning inputs of the default views, built while the first page renders
     # (queries/warmup.py); a daemon thread, so a shutdown never waits for it.
-    threading.Thread(target=_prepare, args=(tables, date.today(), warning_config()),
-                     name="oversight-warmup", daemon=True).start()
+    if tables.regions.filter(pl.col("level") == "city").height:  # a store not set up has nothing to prepare
+        threading.Thread(target=_prepare, args=(tables, date.today(), warning_config()),
+                         name="oversight-warmup", daemon=True).start()
     return tables
 
 

@@ -29,3 +29,18 @@ def lang_key(key: str) -> str:
 def remember(key: str, value: object) -> None:
     """Store a language-keyed widget's choice under its language-free key (see lang_key)."""
     st.session_state[key] = value
+
+
+def own_level_names(df, column: str = "name"):
+    """Rows flagged 本级 (queries.regions.OWN_LEVEL) named in the UI language: "萧山区本级", or
+    "萧山区 (own level)" in English. Frames without the flag come back unchanged."""
+    import polars as pl
+
+    from queries.regions import OWN_LEVEL, OWN_SUFFIX
+
+    if OWN_LEVEL not in df.columns or lang() == "zh":
+        return df
+    before, after = tr("region.own_level", name="\x00").split("\x00", 1)
+    parent = pl.col(column).str.strip_suffix(OWN_SUFFIX)
+    return df.with_columns(pl.when(pl.col(OWN_LEVEL)).then(pl.concat_str(pl.lit(before), parent, pl.lit(after)))
+                           .otherwise(pl.col(column)).alias(column))

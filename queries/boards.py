@@ -14,13 +14,15 @@ from queries import filters as flt
 from queries import warnings as W
 from queries.filters import Filters, Scope, add_months
 from queries.metrics import PARTS
+from queries.regions import OWN_LEVEL, OWN_SUFFIX
 from queries.schema import Tables
 from queries.warnings_config import WarningConfig
 
 
 def _township_of(code: pl.Expr) -> pl.Expr:
-    """The township a region code lies in; null for items filed at district level or above."""
-    return pl.when(code.str.slice(6, 3) != "000").then(code.str.slice(0, 9).str.pad_end(12, "0"))
+    """The township a region code lies in; for items filed at district (or city) level the
+    district's (city's) own code, its 本级 row on the township board."""
+    return code.str.slice(0, 9).str.pad_end(12, "0")
 
 
 def _rect_cube(tables: Tables, as_of: date) -> pl.DataFrame:
@@ -90,12 +92,16 @@ def slow_units(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg:
 
 
 def slow_townships(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig) -> pl.DataFrame:
-    """Townships ranked the same way (items filed at district level are not a township's)."""
+    """Townships ranked the same way; items filed at district (or city) level rank as that
+    district's 本级 (column OWN_LEVEL), so the board adds up to the whole."""
     key = _township_of(pl.col("region_code"))
     now = _board(tables, filters, scope, as_of, cfg, "township_code", key, "code")
     before = _board(tables, filters, scope, add_months(as_of, -1), cfg, "township_code", key, "code")
-    names = tables.regions.select("code", pl.col("name").alias("township"),
-                                  pl.col("parent_code").alias("_parent"))
+    own = pl.col("level") != "township"
+    names = tables.regions.select(
+        "code", pl.when(own).then(pl.col("name") + OWN_SUFFIX).otherwise(pl.col("name")).alias("township"),
+        pl.when(own).then(pl.when(pl.col("level") == "district").then(pl.col("code")))
+        .otherwise(pl.col("parent_code")).alias("_parent"), own.alias(OWN_LEVEL))
     districts = tables.regions.select(pl.col("code").alias("_parent"), pl.col("name").alias("district"))
     return (_ranked(now, before, "code").join(names, on="code", how="left")
             .join(districts, on="_parent", how="left").drop("_parent"))

@@ -556,6 +556,7 @@ def choropleth_table(tables, filters, scope, as_of, metric: str, per10k: bool,
     among siblings, 同比 change and open warnings — everything a tooltip shows."""
     from queries import metrics
     from queries.filters import same_period_last_year
+    from queries.regions import OWN_LEVEL
     from queries.regions import child_level, level_of, root_code
 
     now = metrics.rollup(tables, filters, scope, as_of, (metric,))
@@ -563,11 +564,14 @@ def choropleth_table(tables, filters, scope, as_of, metric: str, per10k: bool,
     before = metrics.rollup(tables, filters.with_period(s, e), scope,
                             metrics.comparison_as_of(as_of, filters.end, e), (metric,))
     col = f"{metric}_per10k" if per10k and not metrics.METRICS[metric].is_rate else metric
-    out = now.select("key", "name", "lon", "lat", "population", "key_watch", pl.col(col).alias("value")).join(
+    out = now.select("key", "name", "lon", "lat", "population", "key_watch", OWN_LEVEL,
+                     pl.col(col).alias("value")).join(
         before.select("key", pl.col(col).alias("value_last_year")), on="key", how="left")
     is_rate = metrics.METRICS[metric].is_rate
+    # Ranked among the siblings drawn on the map; a 本级 row (no polygon) has no rank.
     out = out.with_columns(
-        pl.col("value").rank("min", descending=True).cast(pl.Int64).alias("rank"),  # 1 = largest
+        pl.when(~pl.col(OWN_LEVEL)).then(pl.col("value")).rank("min", descending=True).cast(pl.Int64)
+        .alias("rank"),  # 1 = largest
         pl.struct("value", "value_last_year").map_elements(
             lambda r: metrics.change(r["value"], r["value_last_year"], is_rate), return_dtype=pl.Float64)
         .alias("yoy_change"))
@@ -581,4 +585,4 @@ def choropleth_table(tables, filters, scope, as_of, metric: str, per10k: bool,
         out = out.join(counts, on="key", how="left").with_columns(pl.col("warnings").fill_null(0))
     else:
         out = out.with_columns(pl.lit(0, pl.Int64).alias("warnings"))
-    return out.sort("key")
+    return out.sort(OWN_LEVEL, "key")  # 本级 last

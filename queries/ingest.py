@@ -15,10 +15,9 @@ from pathlib import Path
 import polars as pl
 
 from queries import ledger_headers as lh
-from queries import limits, sheets
-from queries.regions import normalize_code
-from queries import forms
-from queries.schema import DISPOSITIONS, LINKS, conform, polars_schema, primary_key
+from queries import forms, limits, sheets
+from queries.regions import level_of, normalize_code
+from queries.schema import DISPOSITIONS, LEVELS, LINKS, PREFIX_LEN, conform, polars_schema, primary_key
 
 ROW = sheets.ROW
 TRUE_WORDS = ("是", "Y", "YES", "1", "√", "✓", "TRUE", "匿名")
@@ -28,9 +27,17 @@ FALSE_WORDS = ("否", "N", "NO", "0", "FALSE", "署名", "")
 # of margin for a ledger filled in late in the evening of another time zone.
 PLANNED_DATES = frozenset({"due_on"})
 FUTURE_MARGIN = timedelta(days=1)
-LEVEL_WORDS = {"市": "city", "区县": "district", "区": "district", "县": "district", "乡镇": "township",
-               "街道": "township", "镇": "township", "乡": "township", "村": "village", "社区": "village",
-               "city": "city", "district": "district", "township": "township", "village": "village"}
+# The level words real region ledgers write (docs/ledgers.md "Region levels as real ledgers write
+# them"), each to one of the four levels; anything else is an error on its row, never a blank level.
+LEVEL_WORDS: dict[str, str] = {
+    **dict.fromkeys(("市", "地级市", "地区", "自治州", "盟", "city"), "city"),
+    **dict.fromkeys(("区县", "区", "县", "市辖区", "县级市", "自治县", "旗", "自治旗", "林区", "特区", "district"),
+                    "district"),
+    **dict.fromkeys(("乡镇", "街道", "街道办事处", "镇", "乡", "民族乡", "苏木", "民族苏木", "地区办事处", "township"),
+                    "township"),
+    **dict.fromkeys(("村", "社区", "村委会", "村民委员会", "居委会", "居民委员会", "社区居委会", "嘎查", "village"),
+                    "village"),
+}
 
 
 @dataclass
@@ -419,6 +426,54 @@ def _codes(series: pl.Series, sheet: str, header: str, rows: pl.Series, problems
     return pl.Series(series.name, out, dtype=pl.String)
 
 
+def _region_levels(frame: pl.DataFrame, sheet: str, problems: list[Problem]) -> pl.DataFrame:
+    """层级 words to the four levels; a blank (or absent) level is read from the code itself, and a
+    blank 上级代码 from the code's prefix (the tree roll-ups go by). An unknown word is an error
+    on its row: a silently empty level would drop the region out of every roll-up."""
+    if "level" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("level"))
+    word = pl.col("level").str.replace_all(r"\s", "")
+    known = word.str.to_lowercase().replace_strict(LEVEL_WORDS, default=None)
+    from_code = pl.col("code").map_elements(level_of, return_dtype=pl.String)
+    for row, value in frame.filter(word.is_not_null() & (word != "") & known.is_null()).select(ROW, "level").iter_rows():
+        problems.append(Problem(sheet, row, "层级", value, "无法识别的层级（应为 市/区/县/县级市/街道/镇/乡/村/社区 等）"))
+    level = pl.when(word.is_null() | (word == "")).then(
+        pl.when(pl.col("code").is_not_null()).then(from_code)).otherwise(known)
+    frame = frame.with_columns(level.alias("level"))
+    parent = pl.col("code").map_elements(_parent_from_code, return_dtype=pl.String)
+    if "parent_code" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("parent_code"))
+    return frame.with_columns(pl.coalesce("parent_code", parent).alias("parent_code"))
+
+
+def _parent_from_code(code: str) -> str | None:
+    """The region one level up by code prefix (None for the city)."""
+    level = level_of(code)
+    if level == "city":
+        return None
+    return code[:PREFIX_LEN[LEVELS[LEVELS.index(level) - 1]]].ljust(12, "0")
+
+
+_KEPT_ON_REIMPORT = ("lon", "lat", "population", "key_watch")
+
+
+def _keep_known(frame: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
+    """A re-imported region keeps what the new file does not say: columns the file lacks, and
+    label points (经度/纬度) left blank, which may have been computed from the boundaries. What
+    the file does say (names, levels, populations, 提级监督) replaces the stored values."""
+    if known.is_empty():
+        return frame
+    old = known.select("code", *[pl.col(c).alias(f"_old_{c}") for c in _KEPT_ON_REIMPORT])
+    out = frame.join(old, on="code", how="left", maintain_order="left")
+    fills = []
+    for c in _KEPT_ON_REIMPORT:
+        if c not in frame.columns:
+            fills.append(pl.col(f"_old_{c}").alias(c))
+        elif c in ("lon", "lat"):
+            fills.append(pl.coalesce(c, f"_old_{c}").alias(c))
+    return out.with_columns(fills).drop([f"_old_{c}" for c in _KEPT_ON_REIMPORT])
+
+
 def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame, *, today: date) -> Ingested:
     """Read and check every file; regions (区划) and code changes are applied before records.
     `today` bounds the dates of things done (the page and the CLI pass the wall clock)."""
@@ -466,7 +521,8 @@ def ingest(files: list[tuple[str, bytes]], known_regions: pl.DataFrame, *, today
         frame = frame.with_columns(_codes(frame["code"], label, "区划代码", frame[ROW], result.problems, {}))
         if "parent_code" in frame.columns:
             frame = frame.with_columns(_codes(frame["parent_code"], label, "上级代码", frame[ROW], result.problems, {}))
-        frame = frame.with_columns(pl.col("level").replace_strict(LEVEL_WORDS, default=None).alias("level"))
+        frame = _region_levels(frame, label, result.problems)
+        frame = _keep_known(frame, known_regions)
         regions_known |= set(frame["code"].drop_nulls().to_list())
         frames.setdefault("regions", []).append(frame.with_columns(pl.lit(label).alias(SHEET)))
 

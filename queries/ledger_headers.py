@@ -65,7 +65,7 @@ HEADERS: dict[str, dict[str, list[str]]] = {
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "regions": ("code", "name", "level"),
+    "regions": ("code", "name"),  # 层级 blank or absent: read from the code
     "cases": ("case_id", "region_code", "filed_on"),
     "complaints": ("complaint_id", "region_code", "received_on"),
     "rectifications": ("item_id", "region_code", "started_on"),

@@ -17,7 +17,7 @@ import polars as pl
 from queries import filters as flt
 from queries.facts import FILTER_COLUMNS, RID, Facts
 from queries.filters import Filters, Scope
-from queries.regions import child_level, level_of, root_code
+from queries.regions import OWN_LEVEL, child_level, child_rows, level_of, root_code
 from queries.persons import LISTED
 from queries.schema import DISPOSITIONS, PREFIX_LEN, Tables
 
@@ -349,7 +349,7 @@ class MemorySource:
         position of the child it lies in (one past the last: none). Grouping millions of cube
         rows by a gathered small integer is several times cheaper than by region id."""
         region = flt.effective_region(filters, scope) or root_code(self.regions)
-        codes = self.regions.filter(pl.col("parent_code") == region)["code"].sort()
+        codes = child_rows(self.regions, region)["code"]  # the children, then 本级 (the region's own code)
         level = child_level(level_of(region)) or "village"
         lookup = (self.facts.codes.str.slice(0, PREFIX_LEN[level]).str.pad_end(len(region), "0")
                   .replace_strict(codes, range(len(codes)), default=len(codes), return_dtype=pl.Int32))
@@ -595,25 +595,32 @@ def change(now: float | None, before: float | None, is_rate: bool) -> float | No
 def rollup(tables: "Tables | Source", filters: Filters, scope: Scope, as_of: date,
            metric_keys: Sequence[str] = tuple(METRICS)) -> pl.DataFrame:
     """Each metric for every child of the region being viewed (all children, zeros included),
-    with name, population and a per-10,000-residents column for every non-rate metric."""
+    with name, population and a per-10,000-residents column for every non-rate metric.
+
+    Records coded to the region itself come as one more row after the children, its 本级
+    (column OWN_LEVEL true, code = the region's own), when there are any: so the rows always
+    add up to the region's total."""
     src = source(tables)
     regions = src.regions
     region = flt.effective_region(filters, scope) or root_code(regions)
     level = child_level(level_of(region))
-    kids = regions.filter(pl.col("parent_code") == region).select(
-        pl.col("code").alias(KEY), "name", "population", "lon", "lat", "key_watch")
+    rows = child_rows(regions, region).rename({"code": KEY})
+    kids = rows.filter(~pl.col(OWN_LEVEL))
     if level is None or kids.is_empty():
         return kids.with_columns([pl.lit(None).alias(k) for k in metric_keys])
     names = [p.name for p in _parts_for(metric_keys)]
     per_child = src.sums(_parts_for(metric_keys), filters, scope, as_of, "child")
-    out = kids.select(KEY).join(per_child, on=KEY, how="left").with_columns(pl.col(names).fill_null(0))
-    result = kids.join(_finish(out, metric_keys), on=KEY, how="left")
+    own = per_child.filter(pl.col(KEY) == region)
+    if own.is_empty() or not any(own[n].fill_null(0).abs().sum() for n in names):
+        rows = kids  # nothing recorded at the region's own level
+    out = rows.select(KEY).join(per_child, on=KEY, how="left").with_columns(pl.col(names).fill_null(0))
+    result = rows.join(_finish(out, metric_keys), on=KEY, how="left")
     per10k = [
         pl.when(pl.col("population") > 0)
         .then(pl.col(k) / pl.col("population") * 10_000).otherwise(None).alias(f"{k}_per10k")
         for k in metric_keys if not METRICS[k].is_rate
     ]
-    return result.with_columns(per10k).sort(KEY)
+    return result.with_columns(per10k).sort(OWN_LEVEL, KEY)
 
 
 def months_between(start: date, end: date) -> list[date]:
@@ -652,17 +659,25 @@ def series(tables: "Tables | Source", filters: Filters, scope: Scope, as_of: dat
 def child_series(tables: "Tables | Source", filters: Filters, scope: Scope, as_of: date,
                  metric_keys: Sequence[str] = tuple(METRICS), every: str = "1mo") -> pl.DataFrame:
     """`series` for every child of the region viewed (columns code, period, metrics; sorted):
-    the trends page's small multiples, from one pass over the data rather than one per child."""
+    the trends page's small multiples, from one pass over the data rather than one per child.
+    Records coded to the region itself come under its own code (本级), when there are any."""
     src = source(tables)
     region = flt.effective_region(filters, scope) or root_code(src.regions)
-    kids = src.regions.filter(pl.col("parent_code") == region)["code"].sort().to_list()
-    out = _bucketed(src, filters, scope, as_of, metric_keys, every, kids)
+    kids = child_rows(src.regions, region)["code"].to_list()  # the children, then 本级
+    if len(kids) == 1:  # no children: nothing to break down
+        kids = []
+    out = _bucketed(src, filters, scope, as_of, metric_keys, every, kids, own=region)
+    own = out.filter(pl.col(KEY) == region)
+    if not any(own[k].fill_null(0).abs().sum() for k in metric_keys):
+        out = out.filter(pl.col(KEY) != region)  # 本级 only where records are coded to the region itself
     return out.rename({KEY: "code", MONTH: "period"}).sort("code", "period")
 
 
 def _bucketed(src: Source, filters: Filters, scope: Scope, as_of: date, metric_keys: Sequence[str],
-              every: str, kids: list[str] | None) -> pl.DataFrame:
-    """The series grid (per bucket, or per child × bucket when `kids` is given) filled in."""
+              every: str, kids: list[str] | None, own: str | None = None) -> pl.DataFrame:
+    """The series grid (per bucket, or per child × bucket when `kids` is given) filled in.
+    `own` is the viewed region when `kids` includes its 本级: that row's stocks are the
+    region's less its children's (no filter selects a region's own level alone)."""
     starts = buckets(filters.start, filters.end, every)
     if kids is None:
         out = pl.DataFrame({MONTH: starts}, schema={MONTH: pl.Date})
@@ -684,6 +699,11 @@ def _bucketed(src: Source, filters: Filters, scope: Scope, as_of: date, metric_k
         for where in ([replace(filters, region=k) for k in kids] if kids is not None else [filters]):
             for name, v in src.stocks(stock_parts, where, scope, ats).items():
                 values[name] += v
+        if kids and own in kids:  # 本级 = the region's stock less its children's
+            n, i = len(ats), kids.index(own)
+            for name, v in values.items():
+                others = [sum(v[j * n + t] for j in range(len(kids)) if j != i) for t in range(n)]
+                v[i * n:(i + 1) * n] = [v[i * n + t] - others[t] for t in range(n)]
         out = out.with_columns([pl.Series(p.name, values[p.name], dtype=pl.Float64) for p in stock_parts])
     out = out.with_columns([pl.col(p.name).fill_null(0) for p in (*flow_parts, *stock_parts)])
     return _finish(out, metric_keys)

@@ -21,7 +21,7 @@ from queries.facts import FILTER_COLUMNS
 from queries.filters import Filters, Scope, effective_region
 from queries.metrics import KEY, MONTH, Part, Value, by_source
 from queries.persons import LISTED
-from queries.regions import child_level, level_of, prefix_of, root_code
+from queries.regions import child_level, child_rows, level_of, prefix_of, root_code
 from queries.schema import PREFIX_LEN
 
 CODE_LEN = 12
@@ -127,13 +127,14 @@ class SqlSource:
             out = out.with_columns((pl.col(MONTH) + "-01").str.to_date("%Y-%m-%d"))
         if kids is not None:
             out = (out.with_columns(pl.col(KEY).str.pad_end(CODE_LEN, "0"))
-                   .filter(pl.col(KEY).is_in(kids[0])))  # rows of the region itself belong to no child
+                   .filter(pl.col(KEY).is_in(kids[0])))  # 本级 included: the region's own code
         return out
 
     def _children(self, filters: Filters, scope: Scope) -> tuple[list[str], str]:
-        """The viewed region's child codes and their level."""
+        """The viewed region's child codes, then its own (本级: its records coded to itself), and
+        the child level."""
         region = effective_region(filters, scope) or root_code(self.regions)
-        codes = self.regions.filter(pl.col("parent_code") == region)["code"].to_list()
+        codes = child_rows(self.regions, region)["code"].to_list()
         return codes, child_level(level_of(region)) or "village"
 
     def stocks(self, parts: Sequence[Part], filters: Filters, scope: Scope,

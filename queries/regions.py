@@ -68,6 +68,36 @@ def children(regions: pl.DataFrame, code: str) -> pl.DataFrame:
     return regions.filter(pl.col("parent_code") == code).sort("code")
 
 
+# 本级: records coded to a district or township itself (区直单位, a township's own offices) belong
+# to none of its children. In every breakdown by child they form one more row, the region's own
+# level, so the parts add up to the region's total. Its code is the region's own code (no
+# polygon at the child level: maps list it beside the map), flagged OWN_LEVEL.
+OWN_LEVEL = "own_level"
+OWN_SUFFIX = "本级"
+
+
+def own_level_name(name: str) -> str:
+    return f"{name}{OWN_SUFFIX}"
+
+
+def child_rows(regions: pl.DataFrame, code: str) -> pl.DataFrame:
+    """The children of `code` sorted by code, then its 本级 row (name + 本级, no population or
+    label point); column OWN_LEVEL says which is which."""
+    kids = children(regions, code).select("code", "name", "population", "lon", "lat", "key_watch",
+                                          pl.lit(False).alias(OWN_LEVEL))
+    own = regions.filter(pl.col("code") == code).select(
+        "code", pl.col("name").map_elements(own_level_name, return_dtype=pl.String),
+        pl.lit(None, pl.Int64).alias("population"), pl.lit(None, pl.Float64).alias("lon"),
+        pl.lit(None, pl.Float64).alias("lat"), pl.lit(False).alias("key_watch"), pl.lit(True).alias(OWN_LEVEL))
+    return pl.concat([kids, own], how="vertical_relaxed")
+
+
+def child_names(regions: pl.DataFrame, code: str, column: str = "code") -> pl.DataFrame:
+    """(column, name) of the children of `code` and of its 本级, for naming roll-up keys made with
+    `child_key` at the child level (a record of the region itself keys to the region's code)."""
+    return child_rows(regions, code).select(pl.col("code").alias(column), "name")
+
+
 def path(regions: pl.DataFrame, code: str) -> list[dict]:
     """The chain from the city down to `code` (for breadcrumbs and region paths)."""
     by_code = {r["code"]: r for r in regions.select("code", "name", "level", "parent_code").to_dicts()}

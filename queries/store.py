@@ -176,6 +176,23 @@ def get_meta(url: str, key: str) -> str | None:
         return conn.execute(sa.select(META_TABLE.c.value).where(META_TABLE.c.key == key)).scalar_one_or_none()
 
 
+# meta "dataset": "demo" (the generated city) or "ledgers" (a store `init` made for real
+# ledgers). The app fills a store with the demo only when it has neither a dataset nor regions.
+LEDGERS = "ledgers"
+
+
+def needs_demo(url: str) -> bool:
+    """A first run on a store nobody has set up: no dataset recorded and no regions. A store
+    made by `init` stays empty until its own ledgers are imported, whatever the app does."""
+    return get_meta(url, "dataset") is None and is_empty(url)
+
+
+def mark_dataset(url: str, dataset: str) -> None:
+    """Record what the store holds (see LEDGERS), as a write: caches see the new version."""
+    with _write_tx(url) as tx:
+        _set_meta(tx.conn, "dataset", dataset)
+
+
 def _set_meta(conn: sa.Connection, key: str, value: str) -> None:
     conn.execute(META_TABLE.delete().where(META_TABLE.c.key == key))
     conn.execute(META_TABLE.insert().values(key=key, value=value))

@@ -13,7 +13,7 @@ from queries import filters as flt
 from queries import metrics, periods
 from queries.facts import RID
 from queries.filters import Filters, Scope
-from queries.regions import child_key, child_level, level_of, root_code
+from queries.regions import child_key, child_level, child_names, child_rows, level_of, root_code
 from queries.schema import Tables
 
 LINKS = (("closed_on", "严肃查处"), ("exposed_on", "通报曝光"), ("reflection_on", "反思剖析"),
@@ -70,7 +70,7 @@ def by_child(tables: "Tables | metrics.Source", filters: Filters, scope: Scope, 
     """The metric's series for every child of the viewed region (small multiples / ranks)."""
     src = metrics.source(tables)
     region = flt.effective_region(filters, scope) or root_code(src.regions)
-    kids = src.regions.filter(pl.col("parent_code") == region).select("code", "name", "population")
+    kids = child_rows(src.regions, region).select("code", "name", "population")
     out = (metrics.child_series(src, filters, scope, as_of, (metric,), every)
            .join(kids, on="code", how="left").with_columns(pl.col(metric).cast(pl.Float64)))
     if per10k and not metrics.METRICS[metric].is_rate:
@@ -97,7 +97,7 @@ def funnel(tables: Tables, filters: Filters, scope: Scope, as_of: date) -> pl.Da
            .join(tables.facts.codes_frame("region_code"), on=RID, how="left")
            .group_by(child_key("region_code", "district").alias("district_code")).agg(pl.col(labels).sum()))
     total = per.select(pl.col(labels).sum()).with_columns(pl.lit("__all__").alias("district_code"))
-    names = tables.regions.select(pl.col("code").alias("district_code"), pl.col("name").alias("district"))
+    names = child_names(tables.regions, root_code(tables.regions), "district_code").rename({"name": "district"})
     wide = pl.concat([per.join(names, on="district_code", how="left"),
                       total.with_columns(pl.lit("合计").alias("district"))], how="diagonal")
     long = wide.unpivot(index=["district_code", "district"], on=labels,
@@ -114,7 +114,7 @@ def handling_times(tables: Tables, filters: Filters, scope: Scope, as_of: date) 
     rectifications completed in the period, each with the child region it belongs to."""
     region = flt.effective_region(filters, scope) or root_code(tables.regions)
     level = child_level(level_of(region)) or "village"
-    names = tables.regions.select(pl.col("code").alias("child"), pl.col("name").alias("region"))
+    names = child_names(tables.regions, region, "child").rename({"name": "region"})
     comp = (flt.apply(tables.complaints, filters, scope)
             .filter(flt.in_period("received_on", filters.start, filters.end) & (pl.col("closed_on") <= as_of))
             .select(child_key("region_code", level).alias("child"),

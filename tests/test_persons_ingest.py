@@ -10,6 +10,8 @@ from queries import ingest
 from tests import fixtures as fx
 from tests.test_ingest import xlsx
 
+TODAY = date(2026, 12, 3)  # the day the import runs: dates after it are refused
+
 D = date
 PERSON_HEAD = ["人员编号", "案件编号", "区划代码", "处分日期", "党纪处分", "政务处分", "组织处理",
                "批评教育帮助方式", "移送检察机关", "是否通报", "一案双查问责", "四种形态"]
@@ -17,7 +19,7 @@ PERSON_HEAD = ["人员编号", "案件编号", "区划代码", "处分日期", "
 
 def _persons(*rows: list) -> ingest.Ingested:
     data = xlsx([PERSON_HEAD, *rows], title="涉案人员台账", sheet="涉案人员", merge=None)
-    return ingest.ingest([("ledger.xlsx", data)], fx.tables().regions)
+    return ingest.ingest([("ledger.xlsx", data)], fx.tables().regions, today=TODAY)
 
 
 def _messages(result: ingest.Ingested) -> list[tuple[int | None, str, str]]:
@@ -60,7 +62,7 @@ def test_a_person_without_case_or_region_is_an_error():
 @pytest.mark.parametrize("column", ["姓名", "身份证号", "联系电话", "住址"])
 def test_identifying_columns_are_refused_in_the_persons_sheet(column):
     data = xlsx([["人员编号", "案件编号", column], ["P1", "c1", "x"]], title=None, sheet="处理人员")
-    result = ingest.ingest([("l.xlsx", data)], fx.tables().regions)
+    result = ingest.ingest([("l.xlsx", data)], fx.tables().regions, today=TODAY)
     assert [p.column for p in result.problems] == [column]
     assert "只统计人数" in result.problems[0].message
 
@@ -70,7 +72,7 @@ def test_link_events_sheet_maps_link_words_and_defaults_times_to_one():
                  ["E1", "剖析", "2024-03-09", None, "c1", 3],
                  ["E2", "回访", "2024-03-10", "990101001001", None, None],
                  ["E3", "公开曝光", "2024-03-11", None, "c1", 1]], title=None, sheet="五个环节记录")
-    result = ingest.ingest([("l.xlsx", data)], fx.tables().regions)
+    result = ingest.ingest([("l.xlsx", data)], fx.tables().regions, today=TODAY)
     assert result.ok, [p.line() for p in result.problems]
     got = result.frames["link_events"].sort("event_id")
     assert got.select(pl.col("link").cast(pl.String), "times").rows() == [("反思剖析", 3), ("回访促建", 1), ("曝光", 1)]
@@ -78,7 +80,7 @@ def test_link_events_sheet_maps_link_words_and_defaults_times_to_one():
 
 def test_an_unknown_link_word_is_an_error():
     data = xlsx([["记录编号", "环节", "日期", "案件编号"], ["E1", "座谈", "2024-03-09", "c1"]], title=None, sheet="环节")
-    result = ingest.ingest([("l.xlsx", data)], fx.tables().regions)
+    result = ingest.ingest([("l.xlsx", data)], fx.tables().regions, today=TODAY)
     assert [(p.row, p.column) for p in result.problems] == [(2, "环节")]
 
 
@@ -86,21 +88,21 @@ def test_complaint_dispositions_are_checked():
     data = xlsx([["信访编号", "区划代码", "受理日期", "渠道", "处置方式", "处置日期"],
                  ["X1", "990101001001", "2024-03-01", "巡察移交", "初步核实", "2024-03-04"],
                  ["X2", "990101001001", "2024-03-01", "来信", "批转", "2024-03-04"]], title=None, sheet="问题线索")
-    result = ingest.ingest([("l.xlsx", data)], fx.tables().regions)
+    result = ingest.ingest([("l.xlsx", data)], fx.tables().regions, today=TODAY)
     assert [(p.row, p.column, p.value) for p in result.problems] == [(3, "处置方式", "批转")]
 
 
 def test_case_persons_and_notified_headers():
     data = xlsx([["案件编号", "区划代码", "立案日期", "涉案人数", "内部通报日期", "公开曝光日期"],
                  ["K1", "990101001001", "2024-03-01", 3, "2024-03-05", "2024-03-06"]], title=None)
-    got = ingest.ingest([("l.xlsx", data)], fx.tables().regions).frames["cases"]
+    got = ingest.ingest([("l.xlsx", data)], fx.tables().regions, today=TODAY).frames["cases"]
     assert got.select("persons", "notified_on", "exposed_on").rows() == [(3, D(2024, 3, 5), D(2024, 3, 6))]
 
 
 def test_an_unrecognised_sheet_is_named_in_the_result():
     data = xlsx([["案件编号", "区划代码", "立案日期"], ["K1", "990101001001", "2024-03-01"]], title=None,
                 extra={"汇总表": [["a", "b"], [1, 2]]})
-    result = ingest.ingest([("l.xlsx", data)], fx.tables().regions)
+    result = ingest.ingest([("l.xlsx", data)], fx.tables().regions, today=TODAY)
     assert result.ok and result.notes == ["未识别的工作表：汇总表，未导入"]
 
 
@@ -147,7 +149,7 @@ def test_a_filled_persons_template_imports(tmp_path):
     ws.append([row.get(h) for h in headers])
     buf = io.BytesIO()
     wb.save(buf)
-    result = ingest.ingest([("涉案人员台账模板.xlsx", buf.getvalue())], fx.tables().regions)
+    result = ingest.ingest([("涉案人员台账模板.xlsx", buf.getvalue())], fx.tables().regions, today=TODAY)
     assert result.ok, [p.line() for p in result.problems]
     assert result.frames["persons"]["first_form_measure"].cast(pl.String).to_list() == ["函询了结"]
     assert result.notes == []  # the template's 填写说明 sheet is not reported

@@ -170,14 +170,14 @@ def test_child_series_gives_each_district_its_flows_rates_and_stocks():
          "rectifications_overdue": 0}]
 
 
-def test_child_series_leaves_out_records_of_the_region_itself():
+def test_child_series_gives_records_of_the_region_itself_their_own_row():
     t = fx.tables()
     complaints = pl.concat([t.complaints, t.complaints.head(1).with_columns(
         pl.lit("q6").alias("complaint_id"), pl.lit(fx.DIST_A).alias("region_code"))])
     t = Tables(**{**t.as_dict(), "complaints": complaints})
     got = metrics.child_series(t, Filters(*fx.MARCH, region=fx.DIST_A), Scope(), fx.AS_OF, ["complaints_received"])
-    # q1, q2 in 甲一镇, q3 in 甲二街道; q6 is written against 甲区 itself, no township's.
-    assert got.select("code", "complaints_received").rows() == [(fx.TOWN_A1, 2), (fx.TOWN_A2, 1)]
+    # q1, q2 in 甲一镇, q3 in 甲二街道; q6 is written against 甲区 itself: 甲区本级, under its own code.
+    assert got.select("code", "complaints_received").rows() == [(fx.DIST_A, 1), (fx.TOWN_A1, 2), (fx.TOWN_A2, 1)]
 
 
 def test_small_multiples_per_10k_residents_divide_by_each_child_population():
