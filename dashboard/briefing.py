@@ -63,6 +63,9 @@ class Deck:
     scope_line: str
     slides: list[Slide]
     partial_note: str = ""             # said when the period is not over at as_of (queries.periods)
+    # The 件/人, five-link and lead sentences (also the kpis slide's last bullets): the one-page
+    # summary gives them their own section.
+    persons_lines: list[str] = field(default_factory=list)
 
 
 def slides(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: WarningConfig,
@@ -72,9 +75,9 @@ def slides(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: War
     lines = headline(compared)
     scope_line = f"{region_name} · {filters.start} 至 {filters.end} · 截至 {as_of}"
     out = [Slide("title", f"{region_name}基层监督工作情况汇报", scope_line)]
+    persons_lines = [cases_persons_sentence(compared), links_sentence(compared), leads_sentence(compared)]
     out.append(Slide("kpis", "核心指标", lines[0] if lines else "本期无数据",
-                     bullets=[*lines[1:], cases_persons_sentence(compared), links_sentence(compared),
-                              leads_sentence(compared)]))
+                     bullets=[*lines[1:], *persons_lines]))
     ranking = metrics.rollup(tables, filters, scope, as_of, ("complaints_received",)).sort(
         "complaints_received", descending=True)
     if ranking.height:
@@ -128,7 +131,7 @@ def slides(tables: Tables, filters: Filters, scope: Scope, as_of: date, cfg: War
     if bucket:
         to = min(filters.end, as_of)
         note = f"{partial_label(*bucket, 'zh', to)}尚未结束：数据截至 {to}，同比、环比按相同天数比较。"
-    return Deck(title=out[0].title, scope_line=scope_line, slides=out, partial_note=note)
+    return Deck(title=out[0].title, scope_line=scope_line, slides=out, partial_note=note, persons_lines=persons_lines)
 
 
 def trend_chart(trend: pl.DataFrame) -> dict:
@@ -254,11 +257,9 @@ def summary_html(deck: Deck, account: str) -> str:
                        for r in df.iter_rows())
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
-    lines = ([kpis.message] + kpis.bullets) if kpis else []
+    lines = ([kpis.message] + [b for b in kpis.bullets if b not in deck.persons_lines]) if kpis else []
     forms = next((s for s in deck.slides if s.key == "forms"), None)
-    # The 件/人, five-link and lead sentences are the kpis slide's last three bullets.
-    persons_lines = ([forms.message] if forms else []) + (kpis.bullets[-3:] if kpis else [])
-    lines = lines[:-3] if kpis else lines
+    persons_lines = ([forms.message] if forms else []) + deck.persons_lines
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{h.escape(deck.title)}</title>
 <style>@page {{ size: A4; margin: 16mm; }} body {{ font-family: "Microsoft YaHei", "Noto Sans CJK SC", sans-serif;
 font-size: 11pt; color: #111; }} h1 {{ color: #1f4e79; font-size: 18pt; margin: 0 0 4pt; }}

@@ -84,7 +84,7 @@ TABLE_HINTS = (("代码变更", "code_changes"), ("区划", "regions"), ("进度
                ("整改", "rectifications"), ("案件", "cases"), ("信访", "complaints"), ("举报", "complaints"),
                ("线索", "complaints"), ("处理", "persons"))
 
-# Columns that would identify a complainant (LEDGERS.md): words refused in a header of any sheet,
+# Columns that would identify a complainant (docs/ledgers.md): words refused in a header of any sheet,
 # and the looser ones only in a complaint sheet. Matched on the normalised header, so spaces,
 # zero-width characters and full-width letters do not hide them; a known header (被反映人职级)
 # is never refused.

@@ -18,7 +18,7 @@ def _count(conn: sa.Connection, names: set[str], table: sa.Table, *where: sa.Col
 
 
 def status(engine: sa.Engine) -> dict:
-    """The keys of DESIGN.md (CLI): demo, data_version, rows, regions_by_level,
+    """The keys of docs/cli.md (status): demo, data_version, rows, regions_by_level,
     boundaries_by_level, label_points_missing, accounts."""
     names = set(sa.inspect(engine).get_table_names())
     regions = SA_TABLES["regions"]

@@ -1,4 +1,4 @@
-"""The region ledger (区划) as real commissions write it: every level word of LEDGERS.md, the
+"""The region ledger (区划) as real commissions write it: every level word of docs/ledgers.md, the
 level and parent read from the code where the ledger leaves them blank, an unknown word refused
 on its row, and a re-import that updates what the new file says and keeps what it does not."""
 from __future__ import annotations

@@ -100,7 +100,7 @@ def test_no_page_or_component_renders_html_without_escaping():
 
 
 def test_compact_map_hover_carries_region_names_escaped_for_plotly():
-    rows = [{"code": "990101000000", "polygon": [[0, 0], [1, 0], [1, 1], [0, 0]], "fill": [1, 2, 3, 255],
+    rows = [{"code": "990101000000", "polygon": [[[0, 0], [1, 0], [1, 1], [0, 0]]], "fill": [1, 2, 3, 255],
              "name": "<img src=x onerror=alert(1)>", "value_text": "3 件", "rank": 1, "yoy_text": "—",
              "warnings": 0}]
     fig = maps.compact_figure(rows, labels=None, key_watch=[], tooltip_html="{name}", height=300)
