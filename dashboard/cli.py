@@ -212,7 +212,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _new_store(args.db)
     data, passwords = write_demo(args.db, scale=args.scale, seed=args.seed, end=args.end, progress=True)
     t = data.tables
-    print(f"演示数据已写入 {args.db}：区划 {t.regions.height:,} · 案件 {t.cases.height:,} · "
+    print(f"演示数据已写入 {_shown(args.db)}：区划 {t.regions.height:,} · 案件 {t.cases.height:,} · "
           f"信访 {t.complaints.height:,} · 整改 {t.rectifications.height:,} · "
           f"进度月报 {t.progress_updates.height:,}")
     print_passwords(passwords)
@@ -372,7 +372,7 @@ def _existing(url: str) -> str:
 
         path = make_url(url).database
         if not path or path == ":memory:" or not Path(path).is_file():
-            raise CliError(f"数据库不存在：{url}（先运行 init、demo 或 import）")
+            raise CliError(f"数据库不存在：{_shown(url)}（先运行 init、demo 或 import）")
     return url
 
 
@@ -396,12 +396,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     try:
         engine = store.engine_for(url)
         if holds_anything(engine):
-            raise CliError(f"数据库中已有数据或账户，init 只用于新建的空库：{url}")
+            raise CliError(f"数据库中已有数据或账户，init 只用于新建的空库：{_shown(url)}")
         store.init_schema(url)
     except (CliError, store.StoreError):
         raise
     except Exception as exc:  # noqa: BLE001 - driver errors vary; the first line says enough
-        raise CliError(f"无法打开数据库 {url}：{str(exc).splitlines()[0]}") from None
+        raise CliError(f"无法打开数据库 {_shown(url)}：{str(exc).splitlines()[0]}") from None
     try:
         password = _first_admin(engine, args.admin)
     except accounts.AccountError as exc:
@@ -409,7 +409,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     store.mark_dataset(url, store.LEDGERS)
     audit.record(engine, event="account", account=f"cli:{getpass.getuser()}", target=args.admin,
                  outcome="success", detail={"action": "init", "role": "sysadmin"})
-    print(f"已新建空库 {url}（不含演示数据）")
+    print(f"已新建空库 {_shown(url)}（不含演示数据）")
     print(f"系统管理员：{args.admin}  一次性密码：{password}")
     print("密码仅显示这一次；请登录后立即修改，并按提示启用动态口令。")
     print("下一步：python -m dashboard import 区划台账.xlsx --db ...（见 README “部署到本地区”）")
@@ -429,11 +429,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     except store.StoreError:
         raise
     except Exception as exc:  # noqa: BLE001 - driver errors vary; the first line says enough
-        raise CliError(f"无法打开数据库 {url}：{str(exc).splitlines()[0]}") from None
+        raise CliError(f"无法打开数据库 {_shown(url)}：{str(exc).splitlines()[0]}") from None
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
-    print(f"数据库：{url}")
+    print(f"数据库：{_shown(url)}")
     print(f"内容：{'演示数据' if result['demo'] else '本地台账'} · 数据版本 {result['data_version']}")
     print("台账行数：" + " · ".join(f"{table_label(t)} {n:,}" for t, n in result["rows"].items()))
     print("区划：" + " · ".join(f"{LEVEL_NAMES[k]} {n:,}" for k, n in result["regions_by_level"].items()))
@@ -545,13 +545,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     init = sub.add_parser("init", help="新建空库（不含演示数据）并创建第一个系统管理员")
-    init.add_argument("--db", default=store.resolve_url())
-    init.add_argument("--admin", required=True, help="系统管理员用户名（字母、数字、下划线和点）")
+    add_db(init, creates=True)
+    init.add_argument("--admin", required=True, metavar="NAME", help="系统管理员用户名（字母、数字、下划线和点）")
     init.set_defaults(func=cmd_init)
 
     stat = sub.add_parser("status", help="库中有什么：台账行数、各级区划与边界、账户")
-    stat.add_argument("--db", default=store.resolve_url())
-    stat.add_argument("--json", action="store_true")
+    add_db(stat)
+    add_json(stat)
     stat.set_defaults(func=cmd_status)
 
     brief = sub.add_parser("briefing", help="生成汇报用 PowerPoint（可编辑的原生图表与表格）")

@@ -128,6 +128,7 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
     circles = maps.circle_rows(table.filter(~pl.col("key").is_in(list(drawn))), breaks, fmt_value, fmt_change)
     if not rows and not circles:
         st.warning(tr("map.no_boundaries"))
+        _own_level_note(own, metric, per10k)
         return
     outline = _ancestor_outline(view, regions, current) if circles else []
     village_codes = tuple(regions.filter(pl.col("key_watch") & pl.col("code").str.starts_with(

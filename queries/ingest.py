@@ -367,12 +367,16 @@ def _coded_values(sheet: str, table: str, raw: pl.DataFrame, typed: pl.DataFrame
     return typed
 
 
+# 五个环节记录 link → the case column that dates it (the per-case funnel).
+LINK_COLUMNS = {"通报": "notified_on", "曝光": "exposed_on", "反思剖析": "reflection_on",
+                "回访促建": "revisit_on", "反馈整改": "feedback_on"}
+
+
 def link_dates(cases: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
     """Cases whose dated link column an event moves earlier (docs/data-model.md link_events: an event with
     a case_id and an earlier date than the case's column sets it), with those columns set; only
     the cases that change. The per-case funnel and its warnings then see the events too."""
-    column = {"通报": "notified_on", "曝光": "exposed_on", "反思剖析": "reflection_on",
-              "回访促建": "revisit_on", "反馈整改": "feedback_on"}
+    column = LINK_COLUMNS
     if cases.is_empty() or events.is_empty():
         return cases.clear()
     first = (events.filter(pl.col("case_id").is_not_null() & pl.col("held_on").is_not_null())
@@ -387,11 +391,21 @@ def link_dates(cases: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
 
 def carry_link_dates(result: Ingested, known_cases: pl.DataFrame) -> Ingested:
     """Apply `link_dates` to an import before it is written: to the cases of the same file, and
-    to the store's cases (`known_cases`) the file's events point at, which join the write whole."""
+    to the store's cases (`known_cases`) the file's events point at, which join the write whole.
+
+    An upsert writes only the columns the file has (`Ingested.writes`): the link columns join
+    them, and a case of the file whose sheet lacks a link column keeps the stored date there
+    rather than being blanked."""
     events = result.frames.get("link_events")
     if events is None or events.is_empty():
         return result
     in_file = result.frames.get("cases")
+    file_cols = result.columns.get("cases")
+    if in_file is not None and not in_file.is_empty() and file_cols is not None and not known_cases.is_empty():
+        lacking = [c for c in LINK_COLUMNS.values() if c not in file_cols]
+        if lacking:
+            in_file = in_file.drop(lacking, strict=False).join(
+                known_cases.select("case_id", *lacking), on="case_id", how="left", maintain_order="left")
     if in_file is not None and not in_file.is_empty():
         moved = link_dates(in_file, events)
         in_file = pl.concat([in_file.join(moved.select("case_id"), on="case_id", how="anti"), moved],
@@ -404,6 +418,10 @@ def carry_link_dates(result: Ingested, known_cases: pl.DataFrame) -> Ingested:
     if not moved.is_empty():
         result.frames["cases"] = conform("cases", pl.concat([result.frames.get("cases", moved.clear()), moved],
                                                             how="diagonal_relaxed"))
+    if "cases" in result.frames:
+        # No case sheet: the rows are the store's own, whole. Else the file's columns and the links.
+        base = file_cols if file_cols is not None else tuple(result.frames["cases"].columns)
+        result.columns["cases"] = tuple(dict.fromkeys([*base, *LINK_COLUMNS.values()]))
     return result
 
 

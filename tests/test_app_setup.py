@@ -50,7 +50,7 @@ def test_empty_store_tells_city_staff_to_import_regions_boundaries_ledgers(empty
     assert any(i.startswith("库中尚无数据。请在“数据管理”中按以下顺序导入") for i in _infos(at))
     steps = [m.value for m in at.markdown if m.value[:2] in ("1.", "2.", "3.")]
     assert [s[:9] for s in steps] == ["1. **导入区划", "2. **导入边界", "3. **导入台账"]
-    assert len(at.get("download_button")) == 5  # the five ledger templates
+    assert len(at.get("download_button")) == 7  # the seven ledger templates (persons and link events too)
     assert not at.metric  # no cockpit cards
 
 

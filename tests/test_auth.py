@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from dashboard import handout
 from queries import accounts, audit, sessions, store
 from tests import fixtures as fx
 from tests.apptest import APP, RUN_TIMEOUT_S, signed_in
@@ -197,7 +198,7 @@ def test_crafted_query_strings_cannot_widen_a_township_account(app_url, params):
     assert not at.exception
     assert at.session_state["view"].region in (fx.TOWN_A1, fx.V_A1a, fx.V_A1b)
     cards = {m.label: m.value for m in at.metric[:8]}
-    assert cards["立案数"] == "1 件" and cards["信访件数"] == "2 件"
+    assert cards["立案数"] == "1 件 1 人" and cards["信访件数"] == "2 件"
 
 
 def test_system_administrator_sees_no_business_figures(app_url):
@@ -253,12 +254,17 @@ def test_auditor_reads_the_log_and_the_export_is_audited(app_url):
     at = signed_in("auditor").run()
     assert at.dataframe[0].value["account"].to_list() == ["alice"]
     assert audit.read(store.engine_for(app_url))["event"].to_list() == ["signin"]  # shown, not yet exported
-    next(b for b in at.get("download_button") if b.label == "导出审计日志（CSV）").click().run()
+    door = next(b for b in at.get("download_button") if b.label == "导出审计日志（CSV）")
+    assert door.disabled  # no purpose given yet: nothing a client could fetch
+    at.text_input(key="audit_export_purpose").input("年度检查").run()
     assert not at.exception
+    # The browser's fetch of the deferred file runs the door's release (AppTest fetches nothing).
+    data = handout.release(at.session_state["handout_audit_export"], lambda: at.session_state["account"])
+    assert data.decode("utf-8-sig").splitlines()[1].split(",")[2] == "alice"
     newest = audit.read(store.engine_for(app_url)).row(0, named=True)
     assert {k: newest[k] for k in ("event", "account", "target", "rows", "outcome")} == {
         "event": "export", "account": "tester", "target": "audit_log", "rows": 1, "outcome": "success"}
-    assert json.loads(newest["detail"]) == {"events": [], "account": "", "since": None}
+    assert json.loads(newest["detail"]) == {"events": [], "account": "", "since": None, "purpose": "年度检查"}
 
 
 @pytest.mark.parametrize("role", ["leader", "staff", "sysadmin"])

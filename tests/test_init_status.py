@@ -101,10 +101,20 @@ def test_status_json_counts_what_the_store_holds(counted, capsys):
     assert code == 0
     assert json.loads(out) == {
         "demo": True, "data_version": 2,
-        "rows": {"regions": 10, "cases": 4, "complaints": 5, "rectifications": 5, "progress_updates": 0},
+        "rows": {"regions": 10, "cases": 4, "complaints": 5, "rectifications": 5, "progress_updates": 0,
+                 "persons": 0, "link_events": 0},
         "regions_by_level": {"city": 1, "district": 2, "township": 3, "village": 4},
         "boundaries_by_level": {"city": 0, "district": 2, "township": 1, "village": 0},
-        "label_points_missing": 7, "accounts": 2}
+        # the boundary import gave the 7 regions without 经度/纬度 a point (polygon, children, parent)
+        "label_points_missing": 0, "accounts": 2}
+
+
+def test_status_counts_regions_without_a_label_point(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path}/np.db"
+    regions = dict(fx.REGIONS, lon=[120.0, 120.1, 120.2] + [None] * 7, lat=[30.0, 30.1, 30.2] + [None] * 7)
+    store.replace_all(url, Tables.from_dicts(regions=regions), None, dataset="ledgers")  # no boundaries
+    _, out, _ = run(capsys, "status", "--db", url, "--json")
+    assert json.loads(out)["label_points_missing"] == 7
 
 
 def test_status_of_an_initialised_store(tmp_path, capsys):
@@ -121,7 +131,7 @@ def test_status_in_chinese_without_json(counted, capsys):
     assert code == 0
     assert "区划：市 1 · 区县 2 · 乡镇（街道） 3 · 村（社区） 4" in lines
     assert "边界：市 0 · 区县 2 · 乡镇（街道） 1 · 村（社区） 0" in lines
-    assert "缺少标注点（经度/纬度）的区划：7" in lines and "账户：2" in lines
+    assert "缺少标注点（经度/纬度）的区划：0" in lines and "账户：2" in lines
 
 
 def test_init_then_status_on_each_backend(db_url, capsys):
