@@ -105,7 +105,7 @@ def _sign_in(page, url: str, user: str = "alice") -> None:
 
 
 def _settle(page) -> None:
-    page.wait_for_selector('[data-testid="stHeading"]', timeout=120_000)
+    page.wait_for_selector('[data-testid="stHeading"]:visible', timeout=120_000)  # one may sit in a closed expander
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
     page.wait_for_timeout(300)  # let the last delta paint before the DOM is read
 
@@ -165,7 +165,7 @@ def test_every_slide_and_the_slide_mode_show_ledger_text_as_text(xss_server, bro
         page.get_by_text(f"第 {i} / 8 页").wait_for(timeout=30_000)
         _settle(page)
         texts.append(_check(page, seen, f"slide {i}"))
-    page.locator('[data-testid="stExpander"] summary').first.click()
+    page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary', has_text="选择并排序幻灯片").click()
     page.get_by_text("全屏放映（隐藏侧栏）").click()
     _settle(page)
     texts.append(_check(page, seen, "slide mode"))
@@ -215,10 +215,11 @@ def test_geojson_error_messages_show_the_file_text_as_text(xss_server, browser, 
     bad.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": p}, "geometry": None} for p in PAYLOADS]}), encoding="utf-8")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(bad))
-    page.get_by_text("不在区划表中").first.wait_for(timeout=30_000)
+    page.get_by_text("应为6、9或12位数字").first.wait_for(timeout=30_000)
     _settle(page)
     text = _check(page, seen, "geojson errors")
-    assert f"区划代码 {PAYLOADS[7]} 不在区划表中" in text and f"区划代码 {PAYLOADS[9]} 不在区划表中" in text
+    # a code that is no division code at all is named, as the file wrote it (repr), as text
+    assert f"区划代码 {PAYLOADS[7]!r} 应为6、9或12位数字" in text and f"区划代码 {PAYLOADS[9]!r} 应为6、9或12位数字" in text
     page.close()
 
 

@@ -323,3 +323,15 @@ def test_chart_labels_from_ledgers_are_escaped_for_plotly():
     assert list(bar.data[0].y) == [shown]
     box = charts_trends.handling_box(pl.DataFrame({"region": [link], "days": [3], "limit": [5]}), "天", "时限")
     assert list(box.data[0].x) == [shown] and list(box.data[1].x) == [shown]
+
+
+def test_the_shipped_csp_lets_the_session_cookie_script_run():
+    """The cookie that keeps a sign-in across reloads is set by one fixed inline script
+    (dashboard/auth.py); the CSP of deploy/nginx.conf must allow exactly that script's hash, or
+    every reload behind nginx asks for the password again."""
+    from pathlib import Path
+
+    from dashboard import auth
+
+    conf = (Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    assert f"'sha256-{auth.COOKIE_SCRIPT_SHA256}'" in conf
