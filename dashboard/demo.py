@@ -4,8 +4,10 @@ Volumes and mixes follow what a prefecture-level commission sees in a year (abou
 20,000 complaints and 3,000 rectification items), with seasonality (quiet Spring Festival,
 busy second and fourth quarters), a mild upward trend, and three findings planted for a leader
 to discover: a township whose rectifications run late, a village with a burst of repeat
-complaints, and a field whose cases jump in one quarter. Everything is vectorised so that
-`--scale` can reach millions of rows for benchmarks.
+complaints, and a field whose cases jump in one quarter. What is open at any date is mostly
+weeks to months old, as in a working year: hard complaints, complex cases and missed 回访 links
+run late and are settled in the end, leaving a small tail past a year. Everything is vectorised
+so that `--scale` can reach millions of rows for benchmarks.
 """
 from __future__ import annotations
 
