@@ -427,6 +427,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "details.download_csv": ("下载 CSV", "Download CSV"),
     "details.preparing": ("正在生成导出文件…", "Preparing the export…"),
     "details.export_header": ("导出", "Export"),
+    # a selected case's persons and link events; the exports of them; 信访举报's 处置方式 filter
+    "details.persons": ("涉案人员（{n} 人）", "Persons handled ({n})"),
+    "details.persons_none": ("本案没有涉案人员记录，按立案人数 {n} 人统计。",
+                             "No person rows for this case: it counts as its {n} persons filed."),
+    "details.persons_note": ("人员编号为化名编号，不含姓名、身份证号；立案、处理日期空白的，同本案。",
+                             "Person ids are pseudonymous (no names, no ID numbers); a blank filing or "
+                             "decision date is the case's."),
+    "details.events": ("五个环节记录（{n} 条）", "Link events ({n})"),
+    "details.events_none": ("本案没有五个环节记录。", "No link events for this case."),
+    "details.export_what": ("导出内容", "What to export"),
+    "details.export_what.cases": ("案件", "Cases"),
+    "details.export_what.persons": ("所列案件的涉案人员", "Persons of the listed cases"),
+    "details.export_what.link_events": ("所列案件的五个环节记录", "Link events of the listed cases"),
+    "details.disposition": ("处置方式", "Disposition"),
+    "details.disposition.all": ("全部处置方式", "All dispositions"),
+    "details.disposition.none": ("未处置", "Not yet disposed"),
     # --- end detail ---
     # --- import and data management (数据管理) ---
     "nav.data": ("数据管理", "Data"),
