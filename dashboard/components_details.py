@@ -57,8 +57,9 @@ def _disposition_filter(table: str) -> tuple[str, ...]:
     if table != "complaints":
         return ()
     labels = {**{w: tr(f"metric.{DISPOSITION_KEYS[w]}") for w in DISPOSITIONS}, "": tr("details.disposition.none")}
-    return tuple(st.multiselect(tr("details.disposition"), tuple(labels), key=f"{table}_disposition",
-                                format_func=labels.get, placeholder=tr("details.disposition.all")))
+    left, _ = st.columns([2, 1])
+    return tuple(left.multiselect(tr("details.disposition"), tuple(labels), key=f"{table}_disposition",
+                                  format_func=labels.get, placeholder=tr("details.disposition.all")))
 
 
 def detail_page(view: View, table: str) -> None:
@@ -109,9 +110,26 @@ PANEL_PERSON_COLS = [c for c in details.PERSON_COLUMNS if c not in ("case_id", "
 PANEL_EVENT_COLS = ["event_id", "link", "held_on", "times"]
 
 
+def _panel_config(columns: list[str]) -> dict:
+    """Labels of the case panel's tables in the page's language (in 中文 the ledger headers)."""
+    cfg = {}
+    for c in columns:
+        label = tr(f"details.col.{c}")
+        if c == "held_on":
+            cfg[c] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
+        elif c == "times":
+            cfg[c] = st.column_config.NumberColumn(label, format="%d")
+        elif polars_schema("persons").get(c) == pl.Boolean:
+            cfg[c] = st.column_config.CheckboxColumn(label)
+        else:
+            cfg[c] = st.column_config.Column(label)
+    return cfg
+
+
 def case_links(view: View, case_id: str, stated_persons: int | None) -> None:
     """The selected case's persons (pseudonymous: no name, no ID number) and link events, inside
-    the account's jurisdiction (queries.details.case_persons / case_events)."""
+    the account's jurisdiction (queries.details.case_persons / case_events). A blank date reads
+    同本案 (the case's), a blank yes/no 否, as an import reads them."""
     tables = data.tables_at(view.url, view.version)
     scope = Scope(view.scope_region)
     persons = details.case_persons(tables, [case_id], scope)
@@ -120,9 +138,12 @@ def case_links(view: View, case_id: str, stated_persons: int | None) -> None:
         st.caption(tr("details.persons_none", n=stated_persons if stated_persons is not None else 1))
     else:
         forms = {w: tr(f"metric.form{i}_persons") for i, w in details.FORM_WORDS.items()}
-        shown = fmt.blank_nulls(persons.select(PANEL_PERSON_COLS).with_columns(
-            pl.col(lh.STATED_FORM).replace_strict(forms, default=None, return_dtype=pl.String)))
-        st.dataframe(shown, hide_index=True, column_config=_config("persons", PANEL_PERSON_COLS),
+        shown = persons.select(PANEL_PERSON_COLS)
+        shown = fmt.blank_nulls(shown.with_columns(
+            pl.col(lh.STATED_FORM).replace_strict(forms, default=None, return_dtype=pl.String),
+            *[pl.col(c).dt.strftime("%Y-%m-%d").fill_null(tr("details.as_case")) for c in ("filed_on", "decided_on")],
+            *[pl.col(c).fill_null(False) for c, t in shown.schema.items() if t == pl.Boolean]))
+        st.dataframe(shown, hide_index=True, column_config=_panel_config(PANEL_PERSON_COLS),
                      key="cases_persons_table")
         st.caption(tr("details.persons_note"))
     events = details.case_events(tables, [case_id], scope)
@@ -131,7 +152,7 @@ def case_links(view: View, case_id: str, stated_persons: int | None) -> None:
         st.caption(tr("details.events_none"))
     else:
         shown = fmt.blank_nulls(events.select(PANEL_EVENT_COLS).with_columns(pl.col("times").fill_null(1)))
-        st.dataframe(shown, hide_index=True, column_config=_config("link_events", PANEL_EVENT_COLS),
+        st.dataframe(shown, hide_index=True, column_config=_panel_config(PANEL_EVENT_COLS),
                      key="cases_events_table")
 
 

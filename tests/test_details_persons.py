@@ -172,6 +172,9 @@ def test_selecting_a_case_shows_its_persons_and_link_events(app):
     assert persons["person_id"].to_list() == ["p1", "p2", "p3"]
     assert persons["stated_form"].to_list() == ["第二种形态", "第三种形态", "第一种形态"]
     assert persons.loc[1, ["party_sanction", "gov_sanction"]].tolist() == ["开除党籍", "撤职"]
+    # p1 is decided with its case (blank), p2 on its own date; a blank yes/no reads 否.
+    assert persons["decided_on"].tolist() == ["同本案", "2024-03-20", "2024-03-25"]
+    assert persons["party_member"].tolist() == [False, False, False]
     assert not {"case_id", "region_code"} & set(persons.columns)
     assert any(m.value == "**涉案人员（3 人）**" for m in at.markdown)
     events = _shown(at, "event_id")
@@ -297,3 +300,13 @@ def test_complaints_show_disposition_and_filter_by_it(app):
     at.multiselect(key="complaints_disposition").set_value(["予以了结", ""]).run()
     assert not at.exception
     assert at.dataframe(key="complaints_table").value["complaint_id"].to_list() == ["q4", "q5"]
+
+
+def test_the_case_panels_labels_are_the_ledger_headers_in_chinese_and_english_too():
+    from dashboard.components_details import PANEL_EVENT_COLS, PANEL_PERSON_COLS
+    from dashboard.i18n import CATALOGUE
+
+    for table, cols in (("persons", PANEL_PERSON_COLS), ("link_events", PANEL_EVENT_COLS)):
+        for c in cols:
+            zh, en = CATALOGUE[f"details.col.{c}"]
+            assert zh == lh.canonical(table, c) and en and en != zh, c
