@@ -195,7 +195,9 @@ def test_the_persons_panel_speaks_english(app):
     assert any(m.value == "**Persons handled (3)**" for m in at.markdown)
 
 
-def test_a_township_account_sees_only_its_own_cases_and_their_persons(app):
+def test_a_township_account_sees_only_its_own_cases_and_their_persons(db_url, monkeypatch):
+    store.replace_all(db_url, fp.tables(), None, dataset="ledger")
+    monkeypatch.setenv("OVERSIGHT_DB_URL", db_url)
     at = _cases_page(region=fx.TOWN_A2)
     assert at.dataframe(key="cases_table").value["case_id"].to_list() == ["c2"]
     _select(at, "c2")
