@@ -18,8 +18,10 @@ CFG = WarningConfig()
 PATH_A1a = {"district": "甲区", "township": "甲一镇", "village": "东村"}
 
 
-@pytest.fixture(scope="module")
-def tables() -> Tables:
+def detail_tables() -> Tables:
+    """Two rectification items (one with monthly reports and a case), two cases (one with link
+    events), four complaints; at 2024-06-30 they raise C1 xf1 (34 days), R1 zg1 (12), C1 xf4 (9),
+    K1 aj2, K2 aj1 and R3 zg2 (tests/test_app_warnings.py shows them on the page)."""
     return Tables.from_dicts(
         regions=fx.REGIONS,
         rectifications={
@@ -52,6 +54,11 @@ def tables() -> Tables:
             "disposition": ["初步核实", None, None, None], "disposed_on": [D(2024, 5, 10), None, None, None],
         },
     )
+
+
+@pytest.fixture(scope="module")
+def tables() -> Tables:
+    return detail_tables()
 
 
 R1 = {"rule": "R1", "level": "红", "record_type": "rectification", "record_id": "zg1", "days": 12,
