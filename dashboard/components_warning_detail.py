@@ -86,7 +86,7 @@ def _event_detail(e: dict) -> str:
         parts.append(str(e["value"]))
     if e["note"]:
         parts.append(str(e["note"]))
-    return "；".join(parts) or fmt.BLANK
+    return tr("wd.join").join(parts) or fmt.BLANK
 
 
 def _table(rows: list[tuple[str, ...]], headers: tuple[str, ...], key: str) -> None:
@@ -134,6 +134,9 @@ def _summary(got: dict) -> None:
         st.markdown(f":{LEVEL_MD[level]}-badge[{tr('warn.level.' + level)}] **{tr('rule.' + rule)}** · "
                     f"{tr('record.' + got['record_type'])}")
         st.markdown(f"{tr('wd.rule_text')}{tr('wd.sep')}{tr('wd.rule.' + rule, **first['params'])}")
+        if got["subject"]:
+            st.markdown(" · ".join(f"{_field_label(got['record_type'], c)}{tr('wd.sep')}{safe.md(v)}"
+                                   for c, v in got["subject"]))
         if first["reason"]:
             st.markdown(f"{tr('wd.reason')}{tr('wd.sep')}{safe.md(reason(first['reason'], lang()))}")
         c1, c2, c3, c4 = st.columns(4)
@@ -144,13 +147,19 @@ def _summary(got: dict) -> None:
             c2.metric(tr("wd.days_left"), tr("wd.days", n=f"{got['days_left']:,}"))
         else:
             c2.metric(tr("wd.days_overdue"), tr("wd.done") if got["done"] else fmt.BLANK)
-        with c3:
-            st.caption(tr("wd.unit"))
-            st.markdown(f"**{safe.md(got['unit'] or fmt.BLANK)}**")
-        with c4:
-            st.caption(tr("wd.person"))
-            st.markdown(f"**{safe.md(got['person'] or fmt.BLANK)}**")
-        st.markdown(f"{tr('wd.region')}{tr('wd.sep')}{_path_text(got['region'])}")
+        if got["record_type"] in ("rectification", "case"):
+            who = [(c3, "wd.unit", got["unit"])]
+            if got["record_type"] == "rectification":  # a case ledger names no person (docs/data-model.md)
+                who.append((c4, "wd.person", got["person"]))
+            for col, label, value in who:
+                with col:
+                    st.caption(tr(label))
+                    st.markdown(f"**{safe.md(value or fmt.BLANK)}**")
+            st.markdown(f"{tr('wd.region')}{tr('wd.sep')}{_path_text(got['region'])}")
+        else:  # a complaint or a village names no unit: where it is, in the unit's place
+            with c3:
+                st.caption(tr("wd.region"))
+                st.markdown(f"**{_path_text(got['region'])}**")
         if others:
             st.caption(f"{tr('wd.also')}{tr('wd.sep')}" + "、".join(tr(f"rule.{r['rule']}") for r in others))
 
@@ -204,7 +213,7 @@ def _history(got: dict, key: str) -> None:
     if got["links"]:
         st.markdown(f"**{tr('wd.links')}**")
         _table([(tr(f"wd.link.{link['link']}"), link["on"].isoformat() if link["on"] else fmt.BLANK,
-                 tr("wd.link_done") if link["on"] else tr("wd.link_missing"), f"{link['events']:,}")
+                 tr("wd.link_done") if link["on"] else tr("wd.link_missing"), f"{link['times']:,}")
                 for link in got["links"]],
                (tr("wd.col.link"), tr("wd.col.on"), tr("wd.col.status"), tr("wd.col.events")), f"{key}_links")
 

@@ -104,7 +104,10 @@ def warning_list(view: View) -> None:
         st.info(tr("warn.none"))
         return
     shown = _display(shown_rows, account.can("see_persons"))
-    event = st.dataframe(shown, hide_index=True, column_config=_column_config(shown), key="warn_table",
+    # A case has no due date: its 时限 cell reads "—", not the "None" a date column shows.
+    shown = shown.with_columns(pl.col("due_on").dt.strftime("%Y-%m-%d").fill_null(fmt.BLANK))
+    config = _column_config(shown) | {"due_on": st.column_config.TextColumn(tr("warn.col.due_on"))}
+    event = st.dataframe(shown, hide_index=True, column_config=config, key="warn_table",
                          on_select="rerun", selection_mode="single-row", height=420)
     if handout.may_take(account, "warnings"):
         export_button(view, account, shown_rows)

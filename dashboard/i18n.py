@@ -394,7 +394,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "wd.sheet": ("督办单已加入 {n} 条", "Follow-up sheet: {n} added"),
     "wd.export_sheet": ("导出已加入的督办单（{n} 条）", "Export the follow-up sheet ({n})"),
     "wd.clear_sheet": ("清空督办单", "Clear the sheet"),
-    "wd.sep": ("：", ": "), "wd.yes": ("是", "Yes"), "wd.no": ("否", "No"),
+    "wd.sep": ("：", ": "), "wd.join": ("；", "; "), "wd.yes": ("是", "Yes"), "wd.no": ("否", "No"),
     "wd.rule.R1": ("整改事项超过完成时限仍未完成（台账未填完成时限的，按交办后 {working_days} 个工作日计）",
                    "A rectification item past its deadline and not completed (without a deadline in the "
                    "ledger: {working_days} working days after assignment)"),

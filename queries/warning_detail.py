@@ -43,6 +43,9 @@ RELATED_COLS = {
     "rectification": ("item_id", "project", "responsible_unit", "due_on", "progress_pct", "completed_on"),
 }
 
+# What the record is about, shown beside its warning.
+SUBJECT = {"rectification": ("project", "description"), "complaint": ("channel", "field"),
+           "case": ("field", "problem_type")}
 # Where the record's done date is (its due date is `due_on`, computed where the ledger had none).
 DONE = {"rectification": "completed_on", "complaint": "closed_on", "case": "closed_on"}
 
@@ -121,8 +124,11 @@ def _history(tables: Tables, record_type: str, record: dict, as_of: date) -> lis
     if record_type == "case":
         events = (tables.link_events.filter((pl.col("case_id") == rid) & (pl.col("held_on") <= as_of))
                   .sort("held_on"))
-        out += [{"on": r["held_on"], "event": f"link:{r['link']}", "value": r["times"], "note": None}
+        held = [{"on": r["held_on"], "event": f"link:{r['link']}", "value": r["times"], "note": None}
                 for r in events.iter_rows(named=True)]
+        # A link the case ledger dates and the link ledger records on the same day is one step.
+        same = {(e["on"], e["event"]) for e in held}
+        out = [e for e in out if (e["on"], e["event"]) not in same] + held
     # Steps before reports of the same day (a report on the day of assignment follows it).
     order = {"assigned": 0, "received": 0, "clue": 0, "filed": 1}
     return sorted(out, key=lambda e: (e["on"], order.get(e["event"], 2)))
@@ -130,14 +136,16 @@ def _history(tables: Tables, record_type: str, record: dict, as_of: date) -> lis
 
 def _links(tables: Tables, record: dict, as_of: date) -> list[dict]:
     """Each of the five links of a case: the earliest date it was held by as_of (the case
-    ledger's column or the link events ledger), how many events the link ledger has, or None."""
+    ledger's column or the link events ledger; None when not held), and how many times the link
+    ledger records it (an event's `times`, 1 when empty)."""
     events = tables.link_events.filter((pl.col("case_id") == record["case_id"]) & (pl.col("held_on") <= as_of))
     out = []
     for word, col in FIVE_LINKS:
         mine = events.filter(pl.col("link").cast(pl.String) == word)
         dates = [d for d in (record.get(col), mine["held_on"].min() if mine.height else None)
                  if d is not None and d <= as_of]
-        out.append({"link": word, "on": min(dates) if dates else None, "events": mine.height})
+        times = int(mine["times"].fill_null(1).sum()) if mine.height else 0
+        out.append({"link": word, "on": min(dates) if dates else None, "times": times})
     return out
 
 
@@ -178,15 +186,15 @@ def build(tables: Tables, scope: Scope, record_type: str, record_id: str, as_of:
     """The detail of `record_id`, or of the village of a C3 warning. `warnings` are the warning
     rows of this record (the one chosen first), as `queries.warnings.evaluate` gives them.
 
-    Returns {"record_type", "record_id", "found", "rules", "region", "unit", "person", "due_on",
+    Returns {"record_type", "record_id", "found", "rules", "subject", "region", "unit", "person", "due_on",
     "done", "days_overdue", "days_left", "fields", "history", "links", "related"}: `found` is
     False when the record is outside the scope or not in the ledger (then nothing of it is
-    given); `fields` is the record as (column, value) pairs in ledger order, without its region
+    given); `subject` what the record is about, as (column, value) pairs with a value; `fields` is the record as (column, value) pairs in ledger order, without its region
     code (the region path is `region`) and, unless `show_persons`, without the person."""
     rules = [_rule(w, cfg) for w in (warnings or [])]
     everything = Filters(date.min, date.max)
     scoped = {kind: flt.apply(getattr(tables, table), everything, scope) for kind, table in TABLE.items()}
-    out: dict = {"record_type": record_type, "record_id": record_id, "rules": rules, "unit": None,
+    out: dict = {"record_type": record_type, "record_id": record_id, "rules": rules, "subject": [], "unit": None,
                  "person": None, "due_on": None, "done": False, "days_overdue": None, "days_left": None,
                  "fields": [], "history": [], "links": [], "region": dict.fromkeys(PATH)}
     if record_type == "village":
@@ -204,6 +212,7 @@ def build(tables: Tables, scope: Scope, record_type: str, record_id: str, as_of:
     late = (as_of - due).days if due is not None else None
     out.update(
         region=_path(tables, record.get("region_code")),
+        subject=[(c, record[c]) for c in SUBJECT[record_type] if record.get(c) is not None],
         unit=record.get("responsible_unit") if record_type == "rectification" else record.get("unit_name"),
         person=record.get("responsible_person") if show_persons else None,
         due_on=due, done=done,

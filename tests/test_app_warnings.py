@@ -135,7 +135,7 @@ def test_a_case_warning_shows_its_five_links_and_k2_days_overdue(db):
     at = open_warning(signed_in("staff", params=AS_OF), "K2")
     assert metrics(at)["已逾期"] == "60 天"  # closed 1 Feb + 90 days = 1 May
     assert table(at, "环节", "日期", "状态", "环节记录（次）") == [["通报", "2024-02-10", "已开展", "0"], ["曝光", "—", "未开展", "0"],
-                     ["反思剖析", "2024-03-05", "已开展", "2"], ["回访促建", "—", "未开展", "0"],
+                     ["反思剖析", "2024-03-05", "已开展", "3"], ["回访促建", "—", "未开展", "0"],
                      ["反馈整改", "—", "未开展", "0"]]
 
 

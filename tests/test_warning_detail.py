@@ -74,6 +74,12 @@ def test_a_rectification_past_its_due_date_has_its_days_overdue_and_responsibili
                              "reason": R1["reason"], "days": 12}]
 
 
+def test_a_record_says_what_it_is_about_with_its_empty_columns_left_out(tables):
+    assert WD.build(tables, Scope(), "rectification", "zg1", AS_OF, CFG, [R1])["subject"] == [
+        ("project", "三资整治"), ("description", "清理村集体合同")]
+    assert WD.build(tables, Scope(), "case", "aj1", AS_OF, CFG, [])["subject"] == [("field", "集体三资")]
+
+
 def test_a_rectification_history_is_its_steps_and_reports_up_to_as_of(tables):
     got = WD.build(tables, Scope(), "rectification", "zg1", AS_OF, CFG, [R1])
     assert got["history"] == [
@@ -133,14 +139,25 @@ def test_a_case_closed_without_revisit_is_overdue_from_the_k2_limit(tables):
 
 def test_a_case_shows_its_five_links_from_the_ledger_and_the_link_events(tables):
     got = WD.build(tables, Scope(), "case", "aj1", AS_OF, CFG, [])
-    assert got["links"] == [{"link": "通报", "on": D(2024, 2, 10), "events": 0},
-                            {"link": "曝光", "on": None, "events": 0},
-                            {"link": "反思剖析", "on": D(2024, 3, 5), "events": 2},
-                            {"link": "回访促建", "on": None, "events": 0},  # its event is after as_of
-                            {"link": "反馈整改", "on": None, "events": 0}]
+    assert got["links"] == [{"link": "通报", "on": D(2024, 2, 10), "times": 0},
+                            {"link": "曝光", "on": None, "times": 0},
+                            {"link": "反思剖析", "on": D(2024, 3, 5), "times": 3},  # events of 1 and 2 times
+                            {"link": "回访促建", "on": None, "times": 0},  # its event is after as_of
+                            {"link": "反馈整改", "on": None, "times": 0}]
     assert [(e["on"], e["event"]) for e in got["history"]] == [
         (D(2023, 10, 1), "filed"), (D(2024, 2, 1), "case_closed"), (D(2024, 2, 10), "link:通报"),
         (D(2024, 3, 5), "link:反思剖析"), (D(2024, 4, 1), "link:反思剖析")]
+
+
+def test_a_link_dated_by_the_case_and_by_a_link_event_on_one_day_is_one_step():
+    both = Tables.from_dicts(regions=fx.REGIONS,
+                             cases={"case_id": ["k"], "region_code": [fx.V_A1a], "filed_on": [D(2024, 1, 1)],
+                                    "exposed_on": [D(2024, 2, 1)]},
+                             link_events={"event_id": ["e"], "link": ["曝光"], "held_on": [D(2024, 2, 1)],
+                                          "case_id": ["k"], "times": [1]})
+    got = WD.build(both, Scope(), "case", "k", AS_OF, CFG, [])
+    assert [(e["on"], e["event"], e["value"]) for e in got["history"]] == [
+        (D(2024, 1, 1), "filed", None), (D(2024, 2, 1), "link:曝光", 1)]
 
 
 def test_a_case_lists_its_complaints_and_rectifications(tables):
