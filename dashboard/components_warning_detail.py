@@ -110,20 +110,17 @@ def render(got: dict, warnings: list[dict], *, may_take: bool, key: str = "warn_
         _next_step(got, warnings, may_take, key)
     else:
         _responsibility(got)
-    tabs = [tr("wd.history"), tr("wd.related")] if record_type == "village" else [
-        tr("wd.history"), tr("wd.record"), tr("wd.related")]
-    parts = st.tabs(tabs)
-    with parts[0]:
-        if record_type == "village":
-            st.caption(tr("wd.related.repeat"))
-            _related_table("complaint", got["related"]["complaint"], f"{key}_repeat")
-        else:
-            _history(got, key)
-    if record_type != "village":
-        with parts[1]:
-            _table([(_field_label(record_type, c), value_text(c, v)) for c, v in got["fields"]],
-                   (tr("wd.col.field"), tr("wd.col.value")), f"{key}_record")
-    with parts[-1]:
+    if record_type == "village":  # a C3 hot spot: its repeat complaints are its history
+        st.markdown(f"**{tr('wd.related.repeat')}**")
+        _related_table("complaint", got["related"]["complaint"], f"{key}_repeat")
+        return
+    history, record, related = st.tabs([tr("wd.history"), tr("wd.record"), tr("wd.related")])
+    with history:
+        _history(got, key)
+    with record:
+        _table([(_field_label(record_type, c), value_text(c, v)) for c, v in got["fields"]],
+               (tr("wd.col.field"), tr("wd.col.value")), f"{key}_record")
+    with related:
         _related(got, key)
 
 
@@ -140,6 +137,12 @@ def _summary(got: dict) -> None:
         if first["reason"]:
             st.markdown(f"{tr('wd.reason')}{tr('wd.sep')}{safe.md(reason(first['reason'], lang()))}")
         c1, c2, c3, c4 = st.columns(4)
+        if got["record_type"] == "village":
+            c1.metric(tr("wd.repeats"), fmt.count(first["days"], tr("unit.count"), lang()))
+            with c2:
+                st.caption(tr("wd.region"))
+                st.markdown(f"**{_path_text(got['region'])}**")
+            return
         c1.metric(tr("wd.due_on"), got["due_on"].isoformat() if got["due_on"] else fmt.BLANK)
         if got["days_overdue"] is not None:
             c2.metric(tr("wd.days_overdue"), tr("wd.days", n=f"{got['days_overdue']:,}"))
@@ -156,7 +159,7 @@ def _summary(got: dict) -> None:
                     st.caption(tr(label))
                     st.markdown(f"**{safe.md(value or fmt.BLANK)}**")
             st.markdown(f"{tr('wd.region')}{tr('wd.sep')}{_path_text(got['region'])}")
-        else:  # a complaint or a village names no unit: where it is, in the unit's place
+        else:  # a complaint names no unit: where it is, in the unit's place
             with c3:
                 st.caption(tr("wd.region"))
                 st.markdown(f"**{_path_text(got['region'])}**")
@@ -222,7 +225,7 @@ def _related(got: dict, key: str) -> None:
     related = got["related"]
     shown = False
     for kind in ("case", "complaint", "rectification"):
-        if related[kind] and not (got["record_type"] == "village" and kind == "complaint"):
+        if related[kind]:
             st.markdown(f"**{tr(f'wd.related.{kind}')}**")
             _related_table(kind, related[kind], f"{key}_related_{kind}")
             shown = True
@@ -230,7 +233,7 @@ def _related(got: dict, key: str) -> None:
         st.caption(tr("wd.related_hidden", n=related["hidden"]))
     if shown:
         st.caption(tr("wd.related_hint"))
-    elif not related["hidden"] and got["record_type"] != "village":
+    elif not related["hidden"]:
         st.caption(tr("wd.no_related"))
 
 

@@ -380,6 +380,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "wd.related.complaint": ("关联信访件", "Related complaints"),
     "wd.related.rectification": ("关联整改事项", "Related rectification items"),
     "wd.related.repeat": ("窗口期内的重复信访件", "Repeat complaints in the window"),
+    "wd.repeats": ("窗口期内重复信访", "Repeat complaints in the window"),
     "wd.related_hidden": ("另有 {n} 条关联事项不在您的管辖范围内，未显示。",
                           "{n} related records lie outside your jurisdiction and are not shown."),
     "wd.no_related": ("无关联事项。", "No related records."),

@@ -159,3 +159,15 @@ def test_the_detail_reads_in_english(db):
     got = record(at, "Field", "Value")
     assert got["Item id"] == "zg1" and got["Signed off"] == "—"
     assert at.button(key="warn_detail_add").label == "Add to follow-up sheet"
+
+
+def test_a_detail_table_row_with_a_warning_shows_the_same_detail(db):
+    at = signed_in("staff", params=AS_OF)
+    at.switch_page("app_pages/cases.py").run()
+    at.toggle(key="cases_open_only").set_value(True).run()  # aj2, filed in 2023, still open
+    at.session_state["cases_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    # filed 1 Nov 2023 + K1's 180 days = 29 Apr 2024, 62 days before 30 Jun.
+    assert (metrics(at)["应完成日期"], metrics(at)["已逾期"]) == ("2024-04-29", "62 天")
+    assert "规则口径：案件立案满 180 天仍未审结" in texts(at)
