@@ -169,9 +169,13 @@ def _summary(got: dict) -> None:
 
 def _responsibility(got: dict) -> None:
     """A record without a warning (a detail table's row): who is responsible, and where."""
-    st.markdown(f"{tr('wd.unit')}{tr('wd.sep')}**{safe.md(got['unit'] or fmt.BLANK)}**　"
-                f"{tr('wd.person')}{tr('wd.sep')}**{safe.md(got['person'] or fmt.BLANK)}**　"
-                f"{tr('wd.region')}{tr('wd.sep')}{_path_text(got['region'])}")
+    parts = []
+    if got["record_type"] in ("rectification", "case"):
+        parts.append(f"{tr('wd.unit')}{tr('wd.sep')}**{safe.md(got['unit'] or fmt.BLANK)}**")
+    if got["record_type"] == "rectification":
+        parts.append(f"{tr('wd.person')}{tr('wd.sep')}**{safe.md(got['person'] or fmt.BLANK)}**")
+    parts.append(f"{tr('wd.region')}{tr('wd.sep')}{_path_text(got['region'])}")
+    st.markdown("　".join(parts))
 
 
 def _path_text(region: dict) -> str:

@@ -186,10 +186,11 @@ def build(tables: Tables, scope: Scope, record_type: str, record_id: str, as_of:
     """The detail of `record_id`, or of the village of a C3 warning. `warnings` are the warning
     rows of this record (the one chosen first), as `queries.warnings.evaluate` gives them.
 
-    Returns {"record_type", "record_id", "found", "rules", "subject", "region", "unit", "person", "due_on",
-    "done", "days_overdue", "days_left", "fields", "history", "links", "related"}: `found` is
-    False when the record is outside the scope or not in the ledger (then nothing of it is
-    given); `subject` what the record is about, as (column, value) pairs with a value; `fields` is the record as (column, value) pairs in ledger order, without its region
+    Returns {"record_type", "record_id", "found", "rules", "subject", "region", "unit", "person",
+    "due_on", "done", "days_overdue", "days_left", "fields", "history", "links", "related"}:
+    `found` is False when the record is outside the scope or not in the ledger (then nothing of
+    it is given); `subject` is what the record is about, as (column, value) pairs that have a
+    value; `fields` is the record as (column, value) pairs in ledger order, without its region
     code (the region path is `region`) and, unless `show_persons`, without the person."""
     rules = [_rule(w, cfg) for w in (warnings or [])]
     everything = Filters(date.min, date.max)

@@ -171,3 +171,15 @@ def test_a_detail_table_row_with_a_warning_shows_the_same_detail(db):
     # filed 1 Nov 2023 + K1's 180 days = 29 Apr 2024, 62 days before 30 Jun.
     assert (metrics(at)["应完成日期"], metrics(at)["已逾期"]) == ("2024-04-29", "62 天")
     assert "规则口径：案件立案满 180 天仍未审结" in texts(at)
+
+
+def test_a_detail_table_row_without_a_warning_shows_its_record_and_history_without_a_next_step(db):
+    at = signed_in("staff", params=AS_OF)
+    at.switch_page("app_pages/complaints.py").run()
+    at.session_state["complaints_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()  # xf3, the newest: received 20 Jun, due 11 Jul, no warning
+    assert not at.exception
+    assert f"所在区域：{safe.md('甲区 / 甲一镇 / 东村')}" in texts(at) and "责任单位" not in texts(at)
+    assert record(at)["信访编号"] == "xf3" and record(at)["办结日期"] == "—"
+    assert table(at, "日期", "事项", "情况") == [["2024-06-20", "受理", "—"]]
+    assert not [b for b in at.button if b.key == "warn_detail_add"] and "规则口径" not in texts(at)
