@@ -251,6 +251,16 @@ def record_history(url: str, data_version: int, scope_region: str | None, record
     return {"record": row.row(0, named=True) if row.height else None, "updates": updates}
 
 
+def warning_detail(url: str, data_version: int, scope_region: str | None, record_type: str, record_id: str,
+                   as_of: date, warnings: list[dict], show_persons: bool) -> dict:
+    """One record (or C3 village) as its warning detail shows it (queries.warning_detail.build):
+    a few filters by id on the in-memory ledgers, so not cached."""
+    from queries import warning_detail
+
+    return warning_detail.build(_tables(url, data_version), Scope(scope_region), record_type, record_id, as_of,
+                                warning_config(), warnings, show_persons)
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _boundaries(url: str, data_version: int) -> dict:
     return store.load_boundaries(url)
