@@ -192,13 +192,22 @@ RECORD_PAGES = (("app_pages/cases.py", "nav.cases", ":material/gavel:"),
                 ("app_pages/rectifications.py", "nav.rectifications", ":material/task_alt:"))
 
 
+def _found(view: View) -> dict:
+    """Per ledger, which of its rows the detail page lists for the viewed region and period."""
+    return {page_table(page): data.detail_index(*view.args(), page_table(page), "", False, "")
+            for page, _, _ in RECORD_PAGES}
+
+
 def _records_links(view: View, village: bool, key_prefix: str) -> None:
-    """The lowest level on a small map (overview): links to its records. The filter bar already
-    holds the region, and it is shared by every page, so the detail pages open filtered to it."""
+    """The lowest level on a small map (overview, briefing): its records, one link per ledger
+    with their number. The filter bar already holds the region, and it is shared by every page,
+    so the detail pages open filtered to it."""
+    found = _found(view)
     st.caption(tr("map.village_records") if village else tr("map.leaf_records"))
     row = st.container(horizontal=True, gap="small")
     for page, label, icon in RECORD_PAGES:
-        row.page_link(page, label=tr(label), icon=icon)
+        row.page_link(page, label=tr("map.records_tab", ledger=tr(label), n=f"{found[page_table(page)].len():,}"),
+                      icon=icon)
 
 
 def records_panel(view: View, village: bool, key_prefix: str = "map") -> None:
@@ -206,13 +215,13 @@ def records_panel(view: View, village: bool, key_prefix: str = "map") -> None:
     records instead of a map of nothing — per ledger the number in the period and the newest
     rows, as the detail page lists them, and a link to that page (already filtered to the
     region through the shared filter bar) for all of them. Tables show ledger values as text."""
-    from dashboard.components_details import ID_COL, PERSON_COLS, _config
+    from dashboard.components_details import PERSON_COLS, _config
     from queries.schema import polars_schema
 
     account = st.session_state.get("account")
     persons = account is not None and account.can("see_persons")
     st.caption(tr("map.village_records") if village else tr("map.leaf_records"))
-    found = {table: data.detail_index(*view.args(), table, "", False, "") for table in ID_COL}
+    found = _found(view)
     labels = [tr("map.records_tab", ledger=tr(label), n=f"{found[page_table(page)].len():,}")
               for page, label, _ in RECORD_PAGES]
     first = next((l for l, (page, _, _) in zip(labels, RECORD_PAGES) if found[page_table(page)].len()), labels[0])

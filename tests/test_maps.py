@@ -682,3 +682,38 @@ def test_a_villages_records_open_on_the_first_ledger_that_has_any(map_app):
     at = _map_at({"district": "甲区", "township": "甲一镇", "village": "西村"}).at  # no case in March; q2; r4
     tabs = next(b for b in at.main if getattr(b, "type", None) == "tab_container")
     assert at.tabs[1].proto.label == "信访举报（1）" and tabs.proto.tab_container.default_tab_index == 1
+
+
+def _level_deck(t, region):
+    """The deck of one level, as the map panel builds it from the query layer's table."""
+    f = Filters(*fx.MARCH, region=region)
+    table = geo.choropleth_table(t, f, Scope(), fx.AS_OF, "complaints_received", per10k=False)
+    child = {None: "district", fx.DIST_A: "township", fx.TOWN_A1: "village"}[region]
+    polys = geo.polygons_for_deck(geo.level_features(FX_GEOJSON, table["key"].to_list(), child))
+    breaks = geo.class_breaks(table["value"].to_list())
+    rows = maps.choropleth_rows(polys, table, breaks, str, str)
+    return breaks, json.loads(maps.build_deck(rows, labels=None, key_watch=[], points=None, density=None,
+                                              tooltip_html="{name}", style="s").to_json())
+
+
+def test_a_level_built_after_the_levels_above_equals_the_level_built_alone():
+    """Drilled (city, then district, then township) or deep-linked (the township alone): the
+    builders carry nothing from one level to the next — same polygons, fills and legend breaks."""
+    t = fx.tables()
+    drilled = [_level_deck(t, r) for r in (None, fx.DIST_A, fx.TOWN_A1)][-1]
+    linked = _level_deck(fx.tables(), fx.TOWN_A1)
+    assert drilled == linked
+    breaks, spec = linked
+    regions = next(l for l in spec["layers"] if l["id"] == "regions")["data"]
+    # 东村 q1, 西村 q2 (q5 is February): one class from 1 to 1, its colour at the class alpha.
+    assert breaks == [1.0, 1.0] and {r["code"]: r["value"] for r in regions} == {fx.V_A1a: 1, fx.V_A1b: 1}
+    assert {tuple(r["fill"]) for r in regions} == {(*geo.palette_for(1)[0], 215)}
+
+
+def test_a_click_on_a_village_on_the_overview_map_links_its_records_with_their_number(map_app):
+    at = signed_in("leader", params={**MARCH_PARAMS, "district": "甲区", "township": "甲一镇"}).run()
+    _click_compact(at, fx.V_A1a)
+    assert at.session_state["village"] == fx.V_A1a
+    assert "已到村（社区）级，查看本村（社区）的明细：" in [c.value for c in at.caption]
+    assert [(l.proto.page, l.proto.label) for l in at.get("page_link")][:3] == [  # then the warnings' link
+        ("cases", "案件（1）"), ("complaints", "信访举报（1）"), ("rectifications", "整改事项（1）")]  # c1, q1, r1
