@@ -225,7 +225,8 @@ def records_panel(view: View, village: bool, key_prefix: str = "map") -> None:
     labels = [tr("map.records_tab", ledger=tr(label), n=f"{found[page_table(page)].len():,}")
               for page, label, _ in RECORD_PAGES]
     first = next((l for l, (page, _, _) in zip(labels, RECORD_PAGES) if found[page_table(page)].len()), labels[0])
-    tabs = st.tabs(labels, default=first, key=f"{key_prefix}_records_tabs")  # opens on a ledger with records
+    # Keyed by the region like the map: each village opens on its first ledger with records.
+    tabs = st.tabs(labels, default=first, key=f"{key_prefix}_records_tabs_{view.region}")
     for tab, (page, label, icon) in zip(tabs, RECORD_PAGES):
         table = page_table(page)
         index = found[table]

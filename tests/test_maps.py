@@ -717,3 +717,13 @@ def test_a_click_on_a_village_on_the_overview_map_links_its_records_with_their_n
     assert "已到村（社区）级，查看本村（社区）的明细：" in [c.value for c in at.caption]
     assert [(l.proto.page, l.proto.label) for l in at.get("page_link")][:3] == [  # then the warnings' link
         ("cases", "案件（1）"), ("complaints", "信访举报（1）"), ("rectifications", "整改事项（1）")]  # c1, q1, r1
+
+
+def test_the_next_village_opens_on_its_own_first_ledger_with_records(map_app):
+    """A tab row of its own (not the last village's, whose chosen tab the browser would keep)."""
+    at = _map_at({"district": "甲区", "township": "甲一镇", "village": "西村"}).at  # opens on 信访举报
+    first = next(b for b in at.main if getattr(b, "type", None) == "tab_container").proto.id
+    at.selectbox(key="village").set_value(fx.V_A1a).run()  # 东村 has case c1
+    tabs = next(b for b in at.main if getattr(b, "type", None) == "tab_container")
+    assert at.tabs[0].proto.label == "案件（1）" and tabs.proto.tab_container.default_tab_index == 0
+    assert tabs.proto.id != first
