@@ -143,8 +143,11 @@ def slow(view: View, n: int = 5) -> dict | None:
         "rank", "township", "district", "overdue", "open_warnings", "overdue_change"))
     st.dataframe(t, hide_index=True, column_config=_board_config(t), key="overview_slow_townships")
     st.markdown(f"**{tr('overview.slow_units')}**")
-    u = _board_rows(units.select("rank", "unit", "overdue", "open_warnings", "overdue_change"))
-    st.dataframe(u, hide_index=True, column_config=_board_config(u), key="overview_slow_units")
+    if units.is_empty():
+        st.caption(tr("overview.slow_no_units"))
+    else:
+        u = _board_rows(units.select("rank", "unit", "overdue", "open_warnings", "overdue_change"))
+        st.dataframe(u, hide_index=True, column_config=_board_config(u), key="overview_slow_units")
     if towns.is_empty():
         return None
     top = own_level_names(towns, "township").row(0, named=True)

@@ -172,6 +172,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overview.count_diff": ("{sign}{n} 件", "{sign}{n}"),
     "overview.slow_townships": ("逾期最多的乡镇（街道）", "Townships with most overdue items"),
     "overview.slow_units": ("逾期最多的责任单位", "Units with most overdue items"),
+    "overview.slow_no_units": ("逾期整改事项均未填写责任单位。", "No overdue item names a responsible unit."),
     "overview.slow_none": ("截至当日没有逾期整改事项。", "No overdue rectification items on this date."),
     "overview.warn_groups": ("重点预警（按规则和责任单位归并）", "Main warnings (by rule and unit)"),
     "overview.warn_line": ("截至 {as_of} 共 {n} 条预警：红色 {red} · 橙色 {orange} · 黄色 {yellow}",
