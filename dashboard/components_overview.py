@@ -75,9 +75,9 @@ def concentration(view: View) -> dict | None:
     return top
 
 
-def _change_text(row: dict) -> str:
-    """A rate's change in points; a count's relative change and its difference, or only the
-    difference where last year's base is too small to state a percentage."""
+def _change_text(row: dict, with_diff: bool = True) -> str:
+    """A rate's change in points; a count's relative change (and, `with_diff`, its difference),
+    or only the difference where last year's base is too small to state a percentage."""
     m = METRICS[row["metric"]]
     if m.is_rate:
         return fmt.change(row["diff"], True, lang()) or "—"
@@ -85,8 +85,10 @@ def _change_text(row: dict) -> str:
     n = tr("overview.count_diff", sign="+" if diff >= 0 else "−", n=f"{abs(diff):,}")
     if row["change"] is None:
         return n
-    return f"{fmt.change(row['change'], False, lang())}（{n}）" if lang() == "zh" else \
-        f"{fmt.change(row['change'], False, lang())} ({n})"
+    relative = fmt.change(row["change"], False, lang())
+    if not with_diff:
+        return relative
+    return f"{relative}（{n}）" if lang() == "zh" else f"{relative} ({n})"
 
 
 def worse_rows(df: pl.DataFrame) -> pl.DataFrame:
@@ -98,7 +100,7 @@ def worse_rows(df: pl.DataFrame) -> pl.DataFrame:
         "metric": [tr(f"metric.{r['metric']}") for r in rows],
         "this": [value(r["this"], r["metric"]) for r in rows],
         "last": [value(r["last"], r["metric"]) for r in rows],
-        "change": [_change_text(r) for r in rows],
+        "change": [_change_text(r, with_diff=False) for r in rows],
     }, schema={c: pl.String for c in ("region", "metric", "this", "last", "change")})
 
 
@@ -106,9 +108,9 @@ def worsened(view: View, n: int = 8) -> dict | None:
     """哪些方面变差了: the sub-region × indicator pairs that worsened most against the same
     period last year (queries/worsened.py), all indicators or one. Returns the first row."""
     choices = ("all", *W.WORSENING)
-    picked = st.segmented_control(
-        tr("overview.worse_metric"), choices, default="all", key="overview_worse_metric", required=True,
-        format_func=lambda k: tr("overview.worse_all") if k == "all" else tr(f"metric.{k}"))
+    picked = st.selectbox(tr("overview.worse_metric"), choices, key=lang_key("overview_worse_metric"),
+                          format_func=lambda k: tr("overview.worse_all") if k == "all" else tr(f"metric.{k}"))
+    remember("overview_worse_metric", picked)
     st.caption(tr("overview.worse_rule", n=W.MIN_BASE))
     found = data.worsened(*view.args(), n=1000)
     if found.is_empty():
@@ -126,6 +128,7 @@ def worsened(view: View, n: int = 8) -> dict | None:
         return first
     shown = worse_rows(found.head(n))
     config = {c: st.column_config.TextColumn(tr(f"overview.worse.{c}")) for c in shown.columns}
+    config["metric"] = st.column_config.TextColumn(tr("overview.worse.metric"), width="medium")
     st.dataframe(shown, hide_index=True, column_config=config, key="overview_worse_table")
     return first
 
@@ -141,17 +144,28 @@ def slow(view: View, n: int = 5) -> dict | None:
     st.markdown(f"**{tr('overview.slow_townships')}**")
     t = _board_rows(own_level_names(towns, "township").select(
         "rank", "township", "district", "overdue", "open_warnings", "overdue_change"))
-    st.dataframe(t, hide_index=True, column_config=_board_config(t), key="overview_slow_townships")
+    st.dataframe(t, hide_index=True, column_config=_slow_config(t), key="overview_slow_townships")
     st.markdown(f"**{tr('overview.slow_units')}**")
     if units.is_empty():
         st.caption(tr("overview.slow_no_units"))
     else:
         u = _board_rows(units.select("rank", "unit", "overdue", "open_warnings", "overdue_change"))
-        st.dataframe(u, hide_index=True, column_config=_board_config(u), key="overview_slow_units")
+        st.dataframe(u, hide_index=True, column_config=_slow_config(u), key="overview_slow_units")
     if towns.is_empty():
         return None
     top = own_level_names(towns, "township").row(0, named=True)
     return {"name": top["township"], "overdue": top["overdue"], "warnings": top["open_warnings"]}
+
+
+def _slow_config(df: pl.DataFrame) -> dict:
+    """The boards' columns, narrowed to fit half the page: rank and counts small."""
+    config = _board_config(df)
+    for c, label in (("rank", "board.rank"), ("overdue", "board.overdue"), ("open_warnings", "board.open_warnings")):
+        config[c] = st.column_config.NumberColumn(tr(label), format="localized" if c != "rank" else "%d",
+                                                  width="small")
+    config["overdue_change"] = st.column_config.NumberColumn(tr("overview.vs_last_month"), format="%+d",
+                                                             width="small")
+    return config
 
 
 def warning_groups(view: View, n: int = 10) -> None:

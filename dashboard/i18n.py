@@ -143,7 +143,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overview.no_children": ("当前区域没有下级区域。", "This region has no sub-regions."),
     "overview.rank_axis_per10k": ("{metric}（每万人）", "{metric} (per 10,000 residents)"),
     "overview.q.where": ("问题集中在哪里", "Where problems concentrate"),
-    "overview.q.worse": ("哪些方面变差了（同比）", "What got worse (vs same period last year)"),
+    "overview.q.worse": ("哪些方面变差了（同比）", "What got worse (YoY)"),
     "overview.q.slow": ("谁推进缓慢", "Who is slow"),
     "overview.basis_per10k": ("按每万常住人口计算（人口取自区划台账），消除区域人口多少的影响；可关闭改看总量。",
                               "Per 10,000 residents (population from the region ledger), so large and small "
@@ -172,6 +172,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overview.count_diff": ("{sign}{n} 件", "{sign}{n}"),
     "overview.slow_townships": ("逾期最多的乡镇（街道）", "Townships with most overdue items"),
     "overview.slow_units": ("逾期最多的责任单位", "Units with most overdue items"),
+    "overview.vs_last_month": ("较上月", "vs last month"),
     "overview.slow_no_units": ("逾期整改事项均未填写责任单位。", "No overdue item names a responsible unit."),
     "overview.slow_none": ("截至当日没有逾期整改事项。", "No overdue rectification items on this date."),
     "overview.warn_groups": ("重点预警（按规则和责任单位归并）", "Main warnings (by rule and unit)"),

@@ -131,10 +131,10 @@ def test_what_got_worse_lists_district_a_overdue_against_none_last_year(app):
 
 def test_choosing_one_indicator_narrows_what_got_worse(app):
     app.run()
-    app.button_group(key="overview_worse_metric").set_value("closure_rate").run()
+    app.selectbox(key="overview_worse_metric.zh").set_value("closure_rate").run()
     assert not [d for d in app.dataframe if list(d.value.columns)[:1] == ["region"]]
     assert "与去年同期相比，各下级区域的上述指标均未变差。" in [i.value for i in app.info]
-    app.button_group(key="overview_worse_metric").set_value("rectifications_overdue").run()
+    app.selectbox(key="overview_worse_metric.zh").set_value("rectifications_overdue").run()
     assert [r["region"] for r in _frame(app, "region")] == ["甲区"]
 
 
@@ -164,7 +164,7 @@ def test_the_answers_read_in_english(app):
     app.run()
     assert not app.exception
     heads = [h.value for h in app.subheader]
-    assert heads[:4] == ["Where problems concentrate", "What got worse (vs same period last year)",
+    assert heads[:4] == ["Where problems concentrate", "What got worse (YoY)",
                          "Who is slow", "Main warnings (by rule and unit)"]
     assert _frame(app, "region")[0]["metric"] == "Overdue items"
     assert [r["worst"] for r in _frame(app, "level")][:2] == ["275 days overdue", "16 days overdue"]
