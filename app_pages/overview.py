@@ -14,13 +14,11 @@ head = st.container()  # the three answers in a line, filled once the sections b
 st.subheader(tr("overview.q.where"))
 where = ov.concentration(view)
 
-worse_col, slow_col = st.columns([1, 1], gap="large")
-with worse_col:
-    st.subheader(tr("overview.q.worse"))
-    worse = ov.worsened(view)
-with slow_col:
-    st.subheader(tr("overview.q.slow"))
-    slowest = ov.slow(view)
+st.subheader(tr("overview.q.worse"))
+worse = ov.worsened(view)
+
+st.subheader(tr("overview.q.slow"))
+slowest = ov.slow(view)
 
 st.subheader(tr("overview.warn_groups"))
 ov.warning_groups(view)

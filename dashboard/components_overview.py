@@ -108,10 +108,11 @@ def worsened(view: View, n: int = 8) -> dict | None:
     """哪些方面变差了: the sub-region × indicator pairs that worsened most against the same
     period last year (queries/worsened.py), all indicators or one. Returns the first row."""
     choices = ("all", *W.WORSENING)
-    picked = st.selectbox(tr("overview.worse_metric"), choices, key=lang_key("overview_worse_metric"),
+    pick, rule = st.columns([1, 2], vertical_alignment="bottom")
+    picked = pick.selectbox(tr("overview.worse_metric"), choices, key=lang_key("overview_worse_metric"),
                           format_func=lambda k: tr("overview.worse_all") if k == "all" else tr(f"metric.{k}"))
     remember("overview_worse_metric", picked)
-    st.caption(tr("overview.worse_rule", n=W.MIN_BASE))
+    rule.caption(tr("overview.worse_rule", n=W.MIN_BASE))
     found = data.worsened(*view.args(), n=1000)
     if found.is_empty():
         last = data.compare(*view.args(), W.needed())
@@ -141,20 +142,34 @@ def slow(view: View, n: int = 5) -> dict | None:
     if towns.is_empty() and units.is_empty():
         st.info(tr("overview.slow_none"))
         return None
+    towns_col, units_col = st.columns(2, gap="medium")
+    with towns_col:
+        _slow_townships(towns)
+    with units_col:
+        _slow_units(units)
+    if towns.is_empty():
+        return None
+    top = own_level_names(towns, "township").row(0, named=True)
+    return {"name": top["township"], "overdue": top["overdue"], "warnings": top["open_warnings"]}
+
+
+def _slow_townships(towns: pl.DataFrame) -> None:
     st.markdown(f"**{tr('overview.slow_townships')}**")
+    if towns.is_empty():
+        st.caption(tr("overview.slow_none"))
+        return
     t = _board_rows(own_level_names(towns, "township").select(
         "rank", "township", "district", "overdue", "open_warnings", "overdue_change"))
     st.dataframe(t, hide_index=True, column_config=_slow_config(t), key="overview_slow_townships")
+
+
+def _slow_units(units: pl.DataFrame) -> None:
     st.markdown(f"**{tr('overview.slow_units')}**")
     if units.is_empty():
         st.caption(tr("overview.slow_no_units"))
     else:
         u = _board_rows(units.select("rank", "unit", "overdue", "open_warnings", "overdue_change"))
         st.dataframe(u, hide_index=True, column_config=_slow_config(u), key="overview_slow_units")
-    if towns.is_empty():
-        return None
-    top = own_level_names(towns, "township").row(0, named=True)
-    return {"name": top["township"], "overdue": top["overdue"], "warnings": top["open_warnings"]}
 
 
 def _slow_config(df: pl.DataFrame) -> dict:

@@ -167,7 +167,7 @@ def test_the_answers_read_in_english(app):
     assert heads[:4] == ["Where problems concentrate", "What got worse (YoY)",
                          "Who is slow", "Main warnings (by rule and unit)"]
     assert _frame(app, "region")[0]["metric"] == "Overdue items"
-    assert [r["worst"] for r in _frame(app, "level")][:2] == ["275 days overdue", "16 days overdue"]
+    assert [r["worst"] for r in _frame(app, "level")][:2] == ["days overdue: 275", "days overdue: 16"]
 
 
 def test_the_answers_come_before_the_cards(app):
