@@ -7,7 +7,6 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, components_map, data, fmt, safe
-from dashboard.components import RANKABLE, _number_format
 from dashboard.components_warnings import LEVEL_HEX, _board_config, _board_rows, load as load_warnings
 from dashboard.filterbar import View
 from dashboard.ui import lang, lang_key, own_level_names, remember, tr
@@ -17,6 +16,17 @@ from queries.metrics import METRICS
 from queries.regions import OWN_LEVEL
 
 DEFAULT_RANK_METRIC = "complaints_received"
+
+RANKABLE = ("cases_filed", "persons_disciplined", "funds_recovered_wan", "complaints_received",
+            "closure_rate", "satisfaction_rate", "completion_rate", "rectifications_overdue")
+
+
+def _number_format(unit: str, per10k: bool) -> str:
+    if unit == "rate":
+        return fmt.PCT_D3
+    if unit == "money" or per10k:
+        return ",.2f"
+    return ",.0f"
 
 
 def _has_population(df: pl.DataFrame) -> bool:

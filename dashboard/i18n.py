@@ -377,7 +377,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "warn.select_hint": ("点击表格左侧选择一行，查看该事项的详情与历史。",
                          "Select a row to see the record and its history."),
     "warn.export": ("导出督办单（Excel）", "Export follow-up sheet (Excel)"),
-    "warn.top10": ("重点预警（前10条）", "Top 10 warnings"),
     "warn.counts": ("预警数量", "Open warnings"),
     "warn.more": ("查看全部预警", "All warnings"),
     "warn.col.rule": ("规则", "Rule"), "warn.col.level": ("等级", "Level"),
@@ -440,7 +439,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "map.circles_partial": ("{n} 个区划暂无边界数据，以圆点示意。", "{n} regions without boundaries are shown as circles."),
     "map.no_boundaries": ("缺少该级区划的边界数据，请在数据管理中导入 GeoJSON 边界。",
                           "No boundaries for this level: import a GeoJSON file."),
-    "map.compact": ("区域分布（信访件数）", "Where (complaints)"),
     # --- end maps ---
     # --- detail tables and exports (明细) ---
     "nav.section.details": ("明细", "Details"),
