@@ -123,13 +123,10 @@ def worsened(view: View, n: int = 8) -> dict | None:
                           format_func=lambda k: tr("overview.worse_all") if k == "all" else tr(f"metric.{k}"))
     remember("overview_worse_metric", picked)
     rule.caption(tr("overview.worse_rule", n=W.MIN_BASE))
-    found = data.worsened(*view.args(), n=1000)
+    result = data.worsened(*view.args(), n=1000)
+    found = result["rows"]
     if found.is_empty():
-        last = data.compare(*view.args(), W.needed())
-        if all(not v.get("yoy_value") for v in last.values()):
-            st.info(tr("overview.worse_no_last"))
-        else:
-            st.info(tr("overview.worse_none"))
+        st.info(tr("overview.worse_none") if result["last_year"] else tr("overview.worse_no_last"))
         return None
     first = found.row(0, named=True)
     if picked and picked != "all":
@@ -190,6 +187,8 @@ def _slow_config(df: pl.DataFrame) -> dict:
                                                   width="small")
     config["overdue_change"] = st.column_config.NumberColumn(tr("overview.vs_last_month"), format="%+d",
                                                              width="small")
+    if "unit" in df.columns:
+        config["unit"] = st.column_config.TextColumn(tr("warn.col.unit"), width="medium")
     return config
 
 

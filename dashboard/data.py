@@ -214,16 +214,17 @@ def rollup(url: str, data_version: int, start: date, end: date, region: str | No
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def worsened(url: str, data_version: int, start: date, end: date, region: str | None,
-             fields: tuple[str, ...], scope_region: str | None, as_of: date, n: int = 10) -> pl.DataFrame:
+             fields: tuple[str, ...], scope_region: str | None, as_of: date, n: int = 10) -> dict:
     """The children × indicators that worsened most against the same period last year
-    (queries/worsened.py), from the roll-ups of the two windows it works out."""
+    (queries/worsened.py), from the roll-ups of the two windows it works out: {"rows": the
+    list, "last_year": whether the earlier window holds anything to compare with}."""
     from queries import worsened as W
 
     src, scope, keys = _metric_source(url, data_version), Scope(scope_region), W.needed()
     (s, e, a), (ls, le, la) = W.yoy_windows(start, end, as_of)
     now = metrics.rollup(src, _filters(s, e, region, fields), scope, a, keys)
     last = metrics.rollup(src, _filters(ls, le, region, fields), scope, la, keys)
-    return W.worsened(now, last, n=n)
+    return {"rows": W.worsened(now, last, n=n), "last_year": W.has_values(last)}
 
 
 # The warning list and boards are kept as objects (`st.cache_resource`), not pickled copies:

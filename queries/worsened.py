@@ -97,3 +97,10 @@ def worsened(now: pl.DataFrame, last: pl.DataFrame, metric_keys: Sequence[str] =
             score.cast(pl.Float64).alias("score"), pl.lit(order).alias("_order")))
     out = pl.concat(frames).filter(pl.col("score").is_not_null() & (pl.col("score") > 0))
     return out.sort(["score", "_order", KEY], descending=[True, False, False]).head(n).drop("_order")
+
+
+def has_values(rollup: pl.DataFrame, metric_keys: Sequence[str] = WORSENING) -> bool:
+    """Whether a roll-up holds any value of the indicators or their bases to compare with (a
+    window before every record has none: the overview then says there is no 同比)."""
+    cols = [c for c in needed(metric_keys) if c in rollup.columns]
+    return any(bool(rollup[c].fill_null(0).abs().sum()) for c in cols)

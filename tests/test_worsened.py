@@ -98,6 +98,14 @@ def test_nothing_last_year_or_nothing_now_gives_an_empty_list_of_the_same_column
     assert_frame_equal(W.worsened(empty, now, KEYS), pl.DataFrame(schema=W.SCHEMA))
 
 
+def test_a_roll_up_of_zeros_and_empty_rates_has_nothing_to_compare_with():
+    zeros = _rollup([{"key": "A", "name": "甲区", "own_level": False, "closure_rate": None,
+                      "complaints_received": 0, "rectifications_overdue": 0}])
+    one = _rollup([{"key": "A", "name": "甲区", "own_level": False, "closure_rate": None,
+                    "complaints_received": 0, "rectifications_overdue": 1}])
+    assert (W.has_values(zeros, KEYS), W.has_values(one, KEYS)) == (False, True)
+
+
 @pytest.mark.parametrize(("period", "as_of", "expected"), [
     # 本月 on 2 December: December's first two days against last December's first two.
     ((D(2024, 12, 1), D(2024, 12, 2)), D(2024, 12, 2),
