@@ -139,8 +139,6 @@ def warning_groups(warnings: pl.DataFrame, n: int = 10, per_rule: int = 3) -> pl
     group: `warnings` (how many), `worst` (the most serious `days`: the most for rules counting
     up, the fewest for COUNTDOWN_RULES; R3 the largest lag in points). Groups rank by level (红 first),
     then size, then `worst`; at most `per_rule` groups of one rule, n in all."""
-    from queries.warnings import LEVEL_ORDER
-
     schema = {"rule": pl.String, "level": pl.String, "unit": pl.String, "area": pl.String,
               "warnings": pl.Int64, "worst": pl.Float64}
     if warnings.is_empty():
@@ -153,7 +151,7 @@ def warning_groups(warnings: pl.DataFrame, n: int = 10, per_rule: int = 3) -> pl
               .with_columns(area.alias("area"), severity.alias("_sev"))
               .group_by("rule", "level", "unit", "area")
               .agg(pl.len().cast(pl.Int64).alias("warnings"), pl.col("_sev").max().alias("_worst"))
-              .with_columns(pl.col("level").replace_strict(LEVEL_ORDER, return_dtype=pl.Int8).alias("_lv"))
+              .with_columns(pl.col("level").replace_strict(W.LEVEL_ORDER, return_dtype=pl.Int8).alias("_lv"))
               .sort(["_lv", "warnings", "_worst", "rule", "unit", "area"],
                     descending=[False, True, True, False, False, False], nulls_last=True)
               .with_columns(pl.int_range(pl.len()).over("rule").alias("_in_rule"))
