@@ -104,7 +104,9 @@ def _own_level_note(own: pl.DataFrame, metric: str, per10k: bool) -> None:
                       warnings=r.get("warnings", 0)))
 
 
-def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: bool = True) -> None:
+def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: bool = True,
+              metric: str = "complaints_received", per10k: bool = False) -> None:
+    """The map; without `controls`, of `metric` (per 10,000 residents if `per10k`), no layers."""
     tables = data.tables_at(view.url, view.version)
     regions = tables.regions
     if controls:
@@ -116,7 +118,7 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
                               key=f"{key_prefix}_points", format_func=lambda k: tr(f"map.points.{k}"))
         density = c4.toggle(tr("map.density"), key=f"{key_prefix}_density")
     else:
-        metric, per10k, points, density = "complaints_received", False, "none", False
+        points, density = "none", False
     per10k = per10k and not METRICS[metric].is_rate
     breadcrumb(view, regions, key_prefix)
     table = own_level_names(data.choropleth(*view.args(), metric, per10k))

@@ -63,18 +63,6 @@ def _column_config(df: pl.DataFrame) -> dict:
     }
 
 
-def top(view: View, n: int = 10) -> None:
-    """Counts by level and the n most severe warnings (the overview's share of this page)."""
-    warnings = load(view)
-    level_counts(warnings, "overview_warn")
-    if warnings.is_empty():
-        st.info(tr("warn.none"))
-        return
-    account: Account = st.session_state["account"]
-    shown = _display(warnings.head(n), account.can("see_persons"))
-    st.dataframe(shown, hide_index=True, column_config=_column_config(shown), key="overview_top_warnings")
-
-
 def _filtered(warnings: pl.DataFrame) -> pl.DataFrame:
     c1, c2, c3, c4 = st.columns(4)
     levels = c1.multiselect(tr("warn.filter.level"), list(LEVEL_ORDER), key="warn_level",

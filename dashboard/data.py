@@ -212,6 +212,21 @@ def rollup(url: str, data_version: int, start: date, end: date, region: str | No
                           Scope(scope_region), as_of, keys)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def worsened(url: str, data_version: int, start: date, end: date, region: str | None,
+             fields: tuple[str, ...], scope_region: str | None, as_of: date, n: int = 10) -> dict:
+    """The children × indicators that worsened most against the same period last year
+    (queries/worsened.py), from the roll-ups of the two windows it works out: {"rows": the
+    list, "last_year": whether the earlier window holds anything to compare with}."""
+    from queries import worsened as W
+
+    src, scope, keys = _metric_source(url, data_version), Scope(scope_region), W.needed()
+    (s, e, a), (ls, le, la) = W.yoy_windows(start, end, as_of)
+    now = metrics.rollup(src, _filters(s, e, region, fields), scope, a, keys)
+    last = metrics.rollup(src, _filters(ls, le, region, fields), scope, la, keys)
+    return {"rows": W.worsened(now, last, n=n), "last_year": W.has_values(last)}
+
+
 # The warning list and boards are kept as objects (`st.cache_resource`), not pickled copies:
 # city-wide at 1M cases the list has hundreds of thousands of rows, and unpickling it on every
 # rerun was two thirds of the overview's server time (py-spy) although it shows ten rows.
