@@ -89,7 +89,10 @@ SHOW_CSS = """<style>
   .st-key-brief_slide .brief-title { padding: 14cqh 4cqw !important; }
   .st-key-brief_slide .brief-title p { font-size: 2.6cqw !important; }
   .st-key-brief_slide .brief-msg { font-size: 2.4cqw !important; margin: 0 !important; line-height: 1.3; }
-  .st-key-brief_slide [data-testid="stMarkdownContainer"] li { font-size: 2cqw !important; line-height: 1.45; }
+  .st-key-brief_slide .brief-list { margin: 0; padding-left: 2.4cqw; font-size: 2.1cqw; line-height: 1.45; }
+  .st-key-brief_slide .brief-list li { margin: 0 0 0.6cqw; }
+  .st-key-brief_slide .brief-list.dense { font-size: 1.95cqw; line-height: 1.4; }
+  .st-key-brief_slide .brief-list.dense li { margin-bottom: 0.45cqw; }
   .st-key-brief_slide [data-testid="stCaptionContainer"] p { font-size: 1.2cqw !important; }
   .st-key-brief_slide [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) {
     flex: 1 1 0 !important; min-height: 0 !important; }
@@ -231,8 +234,12 @@ def _draw(view: View, d: briefing.Deck, slide: briefing.Slide, presenting: bool)
         elif slide.table is not None:
             st.dataframe(slide.table, hide_index=True, key=f"brief_table_{slide.key}",
                          row_height=48, height=min(60 + 48 * slide.table.height, 620))
-        for line in slide.bullets:
-            st.markdown(f"- {safe.md(line)}")
+        if presenting and slide.bullets:  # one list, sized to leave the footer on the slide
+            items = "".join(f"<li>{safe.html(line)}</li>" for line in slide.bullets)
+            st.html(f"<ul class='brief-list{' dense' if len(slide.bullets) > 6 else ''}'>{items}</ul>")
+        else:
+            for line in slide.bullets:
+                st.markdown(f"- {safe.md(line)}")
     st.caption(safe.md(d.scope_line))
     if d.partial_note:
         st.caption(safe.md(d.partial_note))

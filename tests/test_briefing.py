@@ -284,3 +284,13 @@ def test_show_table_escapes_every_name_and_value():
     assert "<img" not in html and "<b>" not in html
     assert "<th>&lt;b&gt;列&lt;/b&gt;</th>" in html and "<td>&lt;img src=x onerror=alert(1)&gt;</td>" in html
     assert "<td>12,345</td>" in html
+
+
+def test_the_show_draws_a_slides_bullets_as_one_list(page, deck):
+    page.button(key="brief_start").click().run()
+    page.button(key="brief_next").click().run()
+    kpis = next(s for s in deck.slides if s.key == "kpis")
+    lists = [h.proto.body for h in page.main.get("html") if "brief-list" in h.proto.body]
+    assert len(lists) == 1 and lists[0].count("<li>") == len(kpis.bullets) > 6
+    assert f"<li>{kpis.bullets[0]}</li>" in lists[0]
+    assert not [m for m in page.main.markdown if m.value.startswith("- ")]
