@@ -321,6 +321,8 @@ def test_a_click_beside_the_regions_changes_nothing(state):
 def test_overview_draws_the_districts_on_the_compact_map_without_a_webgl_map(map_app):
     at = signed_in("leader", params={"period": "自定义", "range": ["2024-03-01", "2024-03-31"],
                                      "as_of": "2024-03-31"}).run()
+    at.selectbox(key="overview_rank_metric.zh").set_value("complaints_received")  # the map follows the ranking
+    at.toggle(key="overview_rank_per10k").set_value(False).run()
     spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "overview_chart" in c.proto.id)
     regions = spec["data"][0]
     assert dict(zip(regions["locations"], (row[1] for row in regions["customdata"]))) == {
