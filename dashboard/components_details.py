@@ -20,15 +20,16 @@ from queries.ingest import table_label
 RECORD_TYPE = {"cases": "case", "complaints": "complaint", "rectifications": "rectification"}
 ID_COL = {"cases": "case_id", "complaints": "complaint_id", "rectifications": "item_id"}
 PERSON_COLS = {"responsible_person"}
-# The columns a reader looks for first, and all a phone shows without scrolling: the record's id
-# (pinned while the table scrolls sideways), where it is, and its dates or progress; the other
-# chosen columns follow in ledger order. Only the table's order: exports keep the ledger's.
+# The columns a reader looks for first, the ones a phone shows without scrolling first of all:
+# the record's id (pinned while the table scrolls sideways), where it is, its dates or progress,
+# then the village; the other chosen columns follow in ledger order. Only the table's order:
+# exports keep the ledger's.
 KEY_COLUMNS = {
-    "cases": ("case_id", "district", "township", "filed_on", "closed_on", "field", "problem_type"),
+    "cases": ("case_id", "district", "township", "filed_on", "closed_on", "field", "problem_type", "village"),
     "complaints": ("complaint_id", "district", "township", "received_on", "due_on", "closed_on",
-                   "satisfaction"),
+                   "satisfaction", "village"),
     "rectifications": ("item_id", "district", "township", "progress_pct", "due_on", "completed_on",
-                       "project"),
+                       "project", "village"),
 }
 
 
