@@ -70,18 +70,3 @@ def progress_history(updates: pl.DataFrame, started_on, due_on, plan_label: str,
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=1.12))
     return fig
 
-
-def timeline(steps: list[tuple[str, object]], pending_label: str) -> go.Figure:
-    """Milestones of one record on a date axis; steps not reached are listed as pending."""
-    done = [(label, d) for label, d in steps if d is not None]
-    fig = go.Figure(go.Scatter(
-        x=[d for _, d in done], y=[0] * len(done), mode="markers+text", text=[lbl for lbl, _ in done],
-        textposition="top center", marker=dict(size=14, color=PRIMARY),
-        hovertemplate="%{text}：%{x|%Y-%m-%d}<extra></extra>"))
-    missing = [lbl for lbl, d in steps if d is None]
-    if missing:
-        fig.add_annotation(text=f"{pending_label}：{'、'.join(missing)}", xref="paper", yref="paper",
-                           x=0, y=-0.35, showarrow=False, font=dict(color=ACCENT))
-    fig.update_yaxes(visible=False, range=[-1, 1.5])
-    fig.update_xaxes(tickformat="%Y-%m-%d", gridcolor="#f0f0f0")
-    return _base_layout(fig, height=200)

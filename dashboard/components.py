@@ -1,14 +1,14 @@
-"""Page building blocks: KPI cards and the sub-region ranking. They fetch through dashboard.data
-and draw; the numbers themselves come from queries/."""
+"""Page building blocks: the KPI cards. They fetch through dashboard.data and draw; the numbers
+themselves come from queries/. The overview's three answers are in components_overview."""
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, charts, data, fmt, layout
+from dashboard import data, fmt, layout
 from dashboard.charts_trends import partial_label
 from dashboard.filterbar import View
 from dashboard.i18n import CATALOGUE
-from dashboard.ui import lang, lang_key, own_level_names, remember, tr
+from dashboard.ui import lang, tr
 from queries import periods
 from queries.metrics import METRICS, last_months
 
@@ -83,43 +83,3 @@ def period_is_empty(compared: dict) -> bool:
     """No record in the period: every flow metric is zero or undefined (stocks like overdue
     items ignore the period, so they do not count)."""
     return all(not v["value"] for k, v in compared.items() if not METRICS[k].is_stock)
-
-
-RANKABLE = ("cases_filed", "persons_disciplined", "funds_recovered_wan", "complaints_received",
-            "closure_rate", "satisfaction_rate", "completion_rate", "rectifications_overdue")
-
-
-def _number_format(unit: str, per10k: bool) -> str:
-    if unit == "rate":
-        return fmt.PCT_D3
-    if unit == "money" or per10k:
-        return ",.2f"
-    return ",.0f"
-
-
-@auth.fragment
-def ranking(view: View, key_prefix: str = "overview") -> None:
-    """Children of the viewed region ranked by a chosen metric, optionally per 10,000 residents.
-
-    A fragment: switching the metric or the per-10,000 toggle reruns this chart only, not the
-    cards, map and warning list around it."""
-    left, right = st.columns([3, 2])
-    metric = left.selectbox(tr("overview.ranking_metric"), RANKABLE, key=lang_key(f"{key_prefix}_rank_metric"),
-                            format_func=lambda k: tr(f"metric.{k}"))
-    remember(f"{key_prefix}_rank_metric", metric)
-    m = METRICS[metric]
-    per10k = right.toggle(tr("overview.per10k"), key=f"{key_prefix}_rank_per10k",
-                          disabled=m.is_rate) and not m.is_rate
-    df = data.rollup(*view.args(), (metric,))
-    if df.is_empty():
-        st.info(tr("overview.no_children"))
-        return
-    col = f"{metric}_per10k" if per10k else metric
-    label = tr(f"metric.{metric}")
-    if per10k:
-        label = tr("overview.rank_axis_per10k", metric=label)
-    elif m.unit == "money":
-        label = f"{label}（{tr('unit.wan')}）"
-    fig = charts.ranking_bar(own_level_names(df), col, label, _number_format(m.unit, per10k),
-                             highlight_worst=not m.higher_is_better)
-    st.plotly_chart(fig, key=f"{key_prefix}_rank_chart", config={"displaylogo": False})

@@ -18,7 +18,19 @@ from queries.regions import OWN_LEVEL, level_of, path, root_code
 MAP_METRICS = ("complaints_received", "cases_filed", "persons_disciplined", "funds_recovered_wan",
                "rectifications_overdue", "closure_rate", "satisfaction_rate", "completion_rate")
 FILTER_KEYS = {"district": "district", "township": "township", "village": "village"}
-CHART_KEY = "map_chart"
+RECORDS_SHOWN = 20  # newest rows of each ledger in a village's records panel
+
+
+def chart_key(key_prefix: str, region: str) -> str:
+    """The map's widget key: one per viewed region, so each level is a chart of its own.
+
+    Streamlit identifies a keyed deck by its key alone (not its data) and keeps its selection
+    in the browser: under one key for every level, the polygon clicked at one level stayed
+    selected at the next, re-pointed at the polygon with the same index — that level came
+    washed out (Streamlit fades unselected objects) with that one polygon fully drawn, unlike
+    the same region opened by link, and the next rerun (any widget) drilled into it. Keyed by
+    the region, a drilled map is the chart its deep link draws, with nothing selected."""
+    return f"{key_prefix}_chart_{region}"
 
 
 def _set_region(code: str | None, level: str | None) -> None:
@@ -92,7 +104,9 @@ def _own_level_note(own: pl.DataFrame, metric: str, per10k: bool) -> None:
                       warnings=r.get("warnings", 0)))
 
 
-def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: bool = True) -> None:
+def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: bool = True,
+              metric: str = "complaints_received", per10k: bool = False) -> None:
+    """The map; without `controls`, of `metric` (per 10,000 residents if `per10k`), no layers."""
     tables = data.tables_at(view.url, view.version)
     regions = tables.regions
     if controls:
@@ -104,18 +118,19 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
                               key=f"{key_prefix}_points", format_func=lambda k: tr(f"map.points.{k}"))
         density = c4.toggle(tr("map.density"), key=f"{key_prefix}_density")
     else:
-        metric, per10k, points, density = "complaints_received", False, "none", False
+        points, density = "none", False
     per10k = per10k and not METRICS[metric].is_rate
     breadcrumb(view, regions, key_prefix)
     table = own_level_names(data.choropleth(*view.args(), metric, per10k))
     current = view.region or root_code(regions)
+    leaf = partial(records_panel if controls else _records_links, view, level_of(current) == "village", key_prefix)
     if table.is_empty():
-        _records_links(level_of(current) == "village")
+        leaf()
         return
     own, table = table.filter(pl.col(OWN_LEVEL)), table.filter(~pl.col(OWN_LEVEL))  # 本级 has no polygon
     if table.is_empty():  # only records coded to the region itself: no sub-region to draw
         _own_level_note(own, metric, per10k)
-        _records_links(level_of(current) == "village")
+        leaf()
         return
     child_level = level_of(table["key"][0])
     polys = data.level_polygons(view.url, view.version, tuple(table["key"].to_list()), child_level)
@@ -140,7 +155,7 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
     labels = named.filter(pl.col("lon").is_not_null()).select("key", "name", "lon", "lat") if named.height else None
     pts = data.map_points(*view.args(), points) if points != "none" else None
     dens = data.map_points(*view.args(), "complaints") if density else None
-    chart_key = CHART_KEY if key_prefix == "map" else f"{key_prefix}_chart"
+    key = chart_key(key_prefix, current)
     tooltip = (f"<b>{{name}}</b><br/>{tr(f'metric.{metric}')}{tr('map.per10k_suffix') if per10k else ''}："
                f"{{value_text}}<br/>{tr('map.rank')}：{{rank}} / {table.height}<br/>{tr('change.yoy')}：{{yoy_text}}"
                f"<br/>{tr('map.warnings')}：{{warnings}}")
@@ -149,12 +164,12 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
         deck = maps.build_deck(rows, labels=labels, key_watch=key_watch, points=pts, density=dens,
                                tooltip_html=tooltip, style=maps.map_style(cfg), shift=cfg.shift,
                                circles=circles, outline=outline)
-        st.pydeck_chart(deck, key=chart_key, height=height, on_select=partial(_on_select, chart_key),
+        st.pydeck_chart(deck, key=key, height=height, on_select=partial(_on_select, key),
                         selection_mode="single-object")
     else:  # the overview's small map: SVG, nothing redrawn while the page rests (see maps.py)
         fig = maps.compact_figure(rows, labels=labels, key_watch=key_watch, tooltip_html=tooltip, height=height,
                                   circles=circles, outline=outline)
-        st.plotly_chart(fig, key=chart_key, on_select=partial(_on_select_compact, chart_key),
+        st.plotly_chart(fig, key=key, on_select=partial(_on_select_compact, key),
                         selection_mode="points", config=maps.COMPACT_CONFIG, theme=None)
     if circles:
         st.caption(tr("map.circles_note") if not rows else tr("map.circles_partial", n=len(circles)))
@@ -179,11 +194,57 @@ RECORD_PAGES = (("app_pages/cases.py", "nav.cases", ":material/gavel:"),
                 ("app_pages/rectifications.py", "nav.rectifications", ":material/task_alt:"))
 
 
-def _records_links(village: bool) -> None:
-    """The lowest level (a village, or a region without sub-regions): its records instead of a
-    map of nothing. The filter bar already holds the region, and it is shared by every page, so
-    the detail pages open filtered to it."""
+def _found(view: View) -> dict:
+    """Per ledger, which of its rows the detail page lists for the viewed region and period."""
+    return {page_table(page): data.detail_index(*view.args(), page_table(page), "", False, "")
+            for page, _, _ in RECORD_PAGES}
+
+
+def _records_links(view: View, village: bool, key_prefix: str) -> None:
+    """The lowest level on a small map (overview, briefing): its records, one link per ledger
+    with their number. The filter bar already holds the region, and it is shared by every page,
+    so the detail pages open filtered to it."""
+    found = _found(view)
     st.caption(tr("map.village_records") if village else tr("map.leaf_records"))
     row = st.container(horizontal=True, gap="small")
     for page, label, icon in RECORD_PAGES:
-        row.page_link(page, label=tr(label), icon=icon)
+        row.page_link(page, label=tr("map.records_tab", ledger=tr(label), n=f"{found[page_table(page)].len():,}"),
+                      icon=icon)
+
+
+def records_panel(view: View, village: bool, key_prefix: str = "map") -> None:
+    """The lowest level on the 地图 page (a village, or a region without sub-regions): its
+    records instead of a map of nothing — per ledger the number in the period and the newest
+    rows, as the detail page lists them, and a link to that page (already filtered to the
+    region through the shared filter bar) for all of them. Tables show ledger values as text."""
+    from dashboard.components_details import PERSON_COLS, _config
+    from queries.schema import polars_schema
+
+    account = st.session_state.get("account")
+    persons = account is not None and account.can("see_persons")
+    st.caption(tr("map.village_records") if village else tr("map.leaf_records"))
+    found = _found(view)
+    labels = [tr("map.records_tab", ledger=tr(label), n=f"{found[page_table(page)].len():,}")
+              for page, label, _ in RECORD_PAGES]
+    first = next((l for l, (page, _, _) in zip(labels, RECORD_PAGES) if found[page_table(page)].len()), labels[0])
+    # Keyed by the region like the map: each village opens on its first ledger with records.
+    tabs = st.tabs(labels, default=first, key=f"{key_prefix}_records_tabs_{view.region}")
+    for tab, (page, label, icon) in zip(tabs, RECORD_PAGES):
+        table = page_table(page)
+        index = found[table]
+        with tab:
+            if index.is_empty():
+                st.caption(tr("empty.period"))
+            else:
+                cols = [c for c in polars_schema(table) if c != "region_code" and (persons or c not in PERSON_COLS)]
+                rows = data.detail_rows(view.url, view.version, table, index.head(RECORDS_SHOWN)).select(cols)
+                st.dataframe(fmt.blank_nulls(rows), hide_index=True, column_config=_config(table, cols),
+                             key=f"{key_prefix}_records_{table}", height="auto")
+                if index.len() > RECORDS_SHOWN:
+                    st.caption(tr("map.records_newest", shown=RECORDS_SHOWN, n=f"{index.len():,}"))
+            st.page_link(page, label=tr("map.records_all", ledger=tr(label)), icon=icon)
+
+
+def page_table(page: str) -> str:
+    """app_pages/cases.py → cases: the ledger a detail page lists."""
+    return page.rsplit("/", 1)[-1].removesuffix(".py")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, fmt, handout, layout, safe
+from dashboard import data, fmt, handout, layout
+from dashboard import components_warning_detail as wd
 from dashboard.export_warnings import to_xlsx
 from dashboard.filterbar import View
 from dashboard.i18n import reason
@@ -74,19 +75,6 @@ def _column_config(df: pl.DataFrame) -> dict:
     }
 
 
-def top(view: View, n: int = 10) -> None:
-    """Counts by level and the n most severe warnings (the overview's share of this page)."""
-    warnings = load(view)
-    level_counts(warnings, "overview_warn")
-    if warnings.is_empty():
-        st.info(tr("warn.none"))
-        return
-    account: Account = st.session_state["account"]
-    shown = _display(warnings.head(n), account.can("see_persons"))
-    st.dataframe(shown, hide_index=True, column_config=_column_config(shown),
-                 column_order=column_order(shown), key="overview_top_warnings")
-
-
 def _filtered(warnings: pl.DataFrame) -> pl.DataFrame:
     c1, c2, c3, c4 = st.columns(4)
     levels = c1.multiselect(tr("warn.filter.level"), list(LEVEL_ORDER), key="warn_level",
@@ -116,7 +104,10 @@ def warning_list(view: View) -> None:
         st.info(tr("warn.none"))
         return
     shown = _display(shown_rows, account.can("see_persons"))
-    event = st.dataframe(shown, hide_index=True, column_config=_column_config(shown),
+    # A case has no due date: its 时限 cell reads "—", not the "None" a date column shows.
+    shown = shown.with_columns(pl.col("due_on").dt.strftime("%Y-%m-%d").fill_null(fmt.BLANK))
+    config = _column_config(shown) | {"due_on": st.column_config.TextColumn(tr("warn.col.due_on"))}
+    event = st.dataframe(shown, hide_index=True, column_config=config,
                          column_order=column_order(shown), key="warn_table",
                          on_select="rerun", selection_mode="single-row", height=420)
     if handout.may_take(account, "warnings"):
@@ -124,7 +115,7 @@ def warning_list(view: View) -> None:
     picked = event.selection.rows if event is not None else []
     if picked:
         row = shown_rows.row(picked[0], named=True)
-        detail(view, row["record_type"], row["record_id"])
+        detail(view, row["record_type"], row["record_id"], chosen=row)
     else:
         st.caption(tr("warn.select_hint"))
 
@@ -143,32 +134,34 @@ def export_button(view: View, account: Account, rows: pl.DataFrame) -> None:
                                            show_persons=show_persons),
                      file_name=f"督办单_{view.as_of:%Y%m%d}.xlsx", purpose=purpose,
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    picked = wd.sheet_rows(rows.schema)
+    if picked.height:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.caption(tr("wd.sheet", n=f"{picked.height:,}"))
+            handout.door(tr("wd.export_sheet", n=f"{picked.height:,}"), key="warn_export_sheet", door="warnings",
+                         url=view.url, account=account, target="warnings", rows=picked.height,
+                         detail={"region": view.region, "as_of": view.as_of.isoformat(), "format": "xlsx",
+                                 "selection": [wd.sheet_key(r) for r in picked.iter_rows(named=True)]},
+                         build=lambda: to_xlsx(picked, title=title, account=who, as_of=view.as_of.isoformat(),
+                                               show_persons=show_persons),
+                         file_name=f"督办单_选定_{view.as_of:%Y%m%d}.xlsx", purpose=purpose,
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            st.button(tr("wd.clear_sheet"), key="warn_sheet_clear", on_click=wd.clear_sheet,
+                      icon=":material/delete_sweep:")
 
 
-def detail(view: View, record_type: str, record_id: str) -> None:
-    """The record behind a warning, with its history."""
-    st.subheader(f"{tr('detail.title')} · {safe.md(record_id)}")
-    if record_type == "village":
-        return
-    found = data.record_history(view.url, view.version, view.scope_region, record_type, record_id)
-    record = found["record"]
-    if record is None:
-        st.warning(tr("detail.not_found"))
-        return
-    if record_type == "rectification":
-        fig = charts.progress_history(found["updates"], record["started_on"], record["due_on"],
-                                      tr("detail.plan"), tr("detail.actual"), tr("detail.progress_axis"))
-        st.plotly_chart(fig, key="warn_detail_progress", config={"displaylogo": False})
-    elif record_type == "complaint":
-        steps = [(tr("detail.received"), record["received_on"]), (tr("detail.due"), record["due_on"]),
-                 (tr("detail.closed"), record["closed_on"])]
-        st.plotly_chart(charts.timeline(steps, tr("detail.pending")), key="warn_detail_timeline")
-    else:
-        steps = [(tr("detail.filed"), record["filed_on"]), (tr("detail.case_closed"), record["closed_on"]),
-                 (tr("detail.exposed"), record["exposed_on"]), (tr("detail.reflection"), record["reflection_on"]),
-                 (tr("detail.revisit"), record["revisit_on"]), (tr("detail.feedback"), record["feedback_on"])]
-        st.plotly_chart(charts.timeline(steps, tr("detail.pending")), key="warn_detail_links")
-    st.json({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in record.items()}, expanded=False)
+def detail(view: View, record_type: str, record_id: str, chosen: dict | None = None) -> None:
+    """The record behind a warning (or a detail table's row): the warning in words, who is
+    responsible, the history, related records and the next step (dashboard/components_warning_detail.py).
+    `chosen` is the warning picked in the list; the record's other warnings follow it."""
+    account: Account = st.session_state["account"]
+    mine = load(view).filter((pl.col("record_type") == record_type) & (pl.col("record_id") == record_id))
+    rows = mine.to_dicts()
+    if chosen is not None:
+        rows = [chosen] + [r for r in rows if r["rule"] != chosen["rule"]]
+    got = data.warning_detail(view.url, view.version, view.scope_region, record_type, record_id, view.as_of,
+                              rows, account.can("see_persons"))
+    wd.render(got, rows, may_take=handout.may_take(account, "warnings"))
 
 
 def _board_config(df: pl.DataFrame) -> dict:

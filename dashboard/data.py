@@ -212,6 +212,21 @@ def rollup(url: str, data_version: int, start: date, end: date, region: str | No
                           Scope(scope_region), as_of, keys)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def worsened(url: str, data_version: int, start: date, end: date, region: str | None,
+             fields: tuple[str, ...], scope_region: str | None, as_of: date, n: int = 10) -> dict:
+    """The children × indicators that worsened most against the same period last year
+    (queries/worsened.py), from the roll-ups of the two windows it works out: {"rows": the
+    list, "last_year": whether the earlier window holds anything to compare with}."""
+    from queries import worsened as W
+
+    src, scope, keys = _metric_source(url, data_version), Scope(scope_region), W.needed()
+    (s, e, a), (ls, le, la) = W.yoy_windows(start, end, as_of)
+    now = metrics.rollup(src, _filters(s, e, region, fields), scope, a, keys)
+    last = metrics.rollup(src, _filters(ls, le, region, fields), scope, la, keys)
+    return {"rows": W.worsened(now, last, n=n), "last_year": W.has_values(last)}
+
+
 # The warning list and boards are kept as objects (`st.cache_resource`), not pickled copies:
 # city-wide at 1M cases the list has hundreds of thousands of rows, and unpickling it on every
 # rerun was two thirds of the overview's server time (py-spy) although it shows ten rows.
@@ -249,6 +264,16 @@ def record_history(url: str, data_version: int, scope_region: str | None, record
     row = scoped.filter(pl.col(key) == record_id).collect()
     updates = t.progress_updates.filter(pl.col("item_id") == record_id).sort("reported_on")
     return {"record": row.row(0, named=True) if row.height else None, "updates": updates}
+
+
+def warning_detail(url: str, data_version: int, scope_region: str | None, record_type: str, record_id: str,
+                   as_of: date, warnings: list[dict], show_persons: bool) -> dict:
+    """One record (or C3 village) as its warning detail shows it (queries.warning_detail.build):
+    a few filters by id on the in-memory ledgers, so not cached."""
+    from queries import warning_detail
+
+    return warning_detail.build(_tables(url, data_version), Scope(scope_region), record_type, record_id, as_of,
+                                warning_config(), warnings, show_persons)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)

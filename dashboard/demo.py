@@ -4,8 +4,10 @@ Volumes and mixes follow what a prefecture-level commission sees in a year (abou
 20,000 complaints and 3,000 rectification items), with seasonality (quiet Spring Festival,
 busy second and fourth quarters), a mild upward trend, and three findings planted for a leader
 to discover: a township whose rectifications run late, a village with a burst of repeat
-complaints, and a field whose cases jump in one quarter. Everything is vectorised so that
-`--scale` can reach millions of rows for benchmarks.
+complaints, and a field whose cases jump in one quarter. What is open at any date is mostly
+weeks to months old, as in a working year: hard complaints, complex cases and missed 回访 links
+run late and are settled in the end, leaving a small tail past a year. Everything is vectorised
+so that `--scale` can reach millions of rows for benchmarks.
 """
 from __future__ import annotations
 
@@ -29,6 +31,13 @@ CASE_SOURCES = ["信访举报", "巡察移交", "审计移交", "监督检查", 
 RANKS = ["县处级", "乡科级", "一般干部", "村(社区)干部", "其他"]
 UNIT_TYPES = ["村(社区)", "乡镇(街道)", "区县部门", "学校", "医院", "国有企业", "其他"]
 CHANNELS = ["来信", "来访", "电话", "网络", "12388", "微信群", "坝坝会", "其他"]
+# How the demo's complaints and leads arrive (渠道), in the words of docs/data-model.md: most come
+# from the public (online reporting first, then phone, letters, 12388, visits, village channels),
+# and about one in five is a lead handed over by 巡察, audit or the commission's own supervision
+# (queries.schema.LEAD_CHANNELS).
+CHANNEL_MIX = {"网络": 0.24, "电话": 0.15, "来信": 0.13, "12388": 0.11, "来访": 0.08, "微信群": 0.04,
+               "坝坝会": 0.02, "其他": 0.03, "巡察移交": 0.07, "监督检查": 0.06, "审计移交": 0.03,
+               "明查暗访": 0.02, "自查自纠": 0.02}
 SATISFACTION = ["满意", "基本满意", "不满意", "未评价"]
 # Each 专项治理项目 with the district bureau that leads it.
 PROJECT_LEADS = {"农村集体“三资”管理专项整治": "农业农村局", "群众身边不正之风和腐败问题集中整治": "民政局",
@@ -171,6 +180,9 @@ def generate(scale: float = 1.0, seed: int = 7, end: date | None = None, progres
     end = end or date.today()
     start = end.replace(year=end.year - 3) + timedelta(days=1)
     rng = np.random.default_rng(seed)
+    # Delays drawn from a generator of their own (how late a hard complaint, a stalled case or a
+    # caught-up link comes), so that every other column of a seed stays as it was.
+    late = np.random.default_rng([seed, 23])
     bar = tqdm(total=6, desc="生成演示数据", disable=not progress, unit="步")
 
     geo = demo_geo.build(rng)
@@ -187,9 +199,9 @@ def generate(scale: float = 1.0, seed: int = 7, end: date | None = None, progres
     jump_q = _previous_quarter_start(end)
     planted = Planted(slow_township, repeat_village, JUMP_FIELD, jump_q)
 
-    cases = _cases(rng, regions, names, cal, scale, end, planted)
+    cases = _cases(rng, late, regions, names, cal, scale, end, planted)
     bar.update(1)
-    complaints = _complaints(rng, regions, cal, scale, end, cases, planted)
+    complaints = _complaints(rng, late, regions, cal, scale, end, cases, planted)
     bar.update(1)
     rects, updates = _rectifications(rng, regions, names, cal, scale, end, cases, planted, bar)
     from dashboard import demo_persons
@@ -204,7 +216,7 @@ def generate(scale: float = 1.0, seed: int = 7, end: date | None = None, progres
     return DemoData(tables, boundaries, planted)
 
 
-def _cases(rng, regions, names, cal, scale, end, planted) -> pl.DataFrame:
+def _cases(rng, late, regions, names, cal, scale, end, planted) -> pl.DataFrame:
     n = max(1, round(CASES_PER_YEAR * 3 * scale))
     unit_type = _pick(rng, UNIT_TYPES, n, [0.45, 0.25, 0.12, 0.06, 0.05, 0.04, 0.03])
     village = _weighted_codes(regions, "village", rng, n)
@@ -232,8 +244,11 @@ def _cases(rng, regions, names, cal, scale, end, planted) -> pl.DataFrame:
     filed_d = cal.to_dates(filed)
     clue = filed_d - rng.integers(5, 60, n).astype("timedelta64[D]")
     duration = np.clip(rng.lognormal(np.log(95), 0.5, n), 30, 300).astype(int)
+    # About one case in thirty is complex (several subjects, 留置, waiting on an audit): it runs
+    # months longer, a few of them past a year.
     stalled = rng.random(n) < 0.03
-    duration = np.where(stalled, duration + 400, duration)
+    extra = np.maximum(90, late.lognormal(np.log(200), 0.6, n)).astype(int)
+    duration = np.where(stalled, duration + extra, duration)
     closed_d = filed_d + duration.astype("timedelta64[D]")
     end64 = np.datetime64(end)
     closed = closed_d <= end64
@@ -246,14 +261,24 @@ def _cases(rng, regions, names, cal, scale, end, planted) -> pl.DataFrame:
     involved = np.round(rng.lognormal(np.log(8), 1.0, n), 2)
     recovered = np.where(closed, np.round(involved * rng.uniform(0.3, 1.0, n), 2), np.nan)
 
-    def link(p: float, lo: int, hi: int, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def link(p: float, lo: int, hi: int, after: np.ndarray,
+             catch_up: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         d = after + rng.integers(lo, hi, n).astype("timedelta64[D]")
-        return d, closed & (rng.random(n) < p) & (d <= end64)
+        held = rng.random(n) < p
+        if catch_up is not None:
+            # A link missed at first is mostly held late (a first wait, then about a median
+            # more), within the year; about one in twenty is never held.
+            first, median = catch_up
+            wait = first + late.lognormal(np.log(median), 0.7, n).astype(int)
+            caught = ~held & (late.random(n) < 0.95)
+            d = np.where(caught, after + wait.astype("timedelta64[D]"), d)
+            held |= caught
+        return d, closed & held & (d <= end64)
 
     exposed_d, exposed = link(0.8, 3, 40, closed_d)
     reflect_d, reflect = link(0.9, 7, 45, closed_d)
-    revisit_d, revisit = link(0.85, 30, 120, closed_d)
-    feedback_d, feedback = link(0.95, 5, 40, revisit_d)
+    revisit_d, revisit = link(0.85, 30, 120, closed_d, catch_up=(120, 90))
+    feedback_d, feedback = link(0.95, 5, 40, revisit_d, catch_up=(40, 30))
     feedback &= revisit
 
     bureau = _pick(rng, BUREAUS, n)
@@ -297,7 +322,7 @@ def _cases(rng, regions, names, cal, scale, end, planted) -> pl.DataFrame:
         .then(pl.col("filed_on") - pl.duration(days=12)).otherwise(pl.col("closed_on")).alias("closed_on"))
 
 
-def _complaints(rng, regions, cal, scale, end, cases, planted) -> pl.DataFrame:
+def _complaints(rng, late, regions, cal, scale, end, cases, planted) -> pl.DataFrame:
     n = max(1, round(COMPLAINTS_PER_YEAR * 3 * scale))
     region = _weighted_codes(regions, "village", rng, n)
     received = cal.to_dates(cal.sample(rng, n))
@@ -313,9 +338,13 @@ def _complaints(rng, regions, cal, scale, end, cases, planted) -> pl.DataFrame:
     limit = rng.choice([15, 30, 60], n, p=[0.2, 0.65, 0.15])
     due = received + limit.astype("timedelta64[D]")
     handling = np.maximum(1, np.round(limit * rng.lognormal(np.log(0.55), 0.45, n))).astype(int)
-    never = rng.random(n) < 0.004
+    # About one complaint in thirty is hard to settle (several departments, a second 核查): it runs
+    # past its limit by weeks to months, rarely by more than a year, and is closed in the end.
+    hard = rng.random(n) < 0.03
+    overrun = np.maximum(1, late.lognormal(np.log(45), 0.9, n)).astype(int)
+    handling = np.where(hard, limit + overrun, handling)
     closed_d = received + handling.astype("timedelta64[D]")
-    closed = (closed_d <= end64) & ~never
+    closed = closed_d <= end64
     sat = np.where(closed, _pick(rng, SATISFACTION, n, [0.7, 0.18, 0.05, 0.07]), None)
     in_scope = rng.random(n) < 0.75
     case_ids = cases["case_id"].to_numpy()
@@ -325,7 +354,7 @@ def _complaints(rng, regions, cal, scale, end, cases, planted) -> pl.DataFrame:
     return pl.DataFrame({
         "complaint_id": ids.astype(str), "region_code": region.astype(str),
         "received_on": _dates_or_null(received, np.ones(n, bool)),
-        "channel": _pick(rng, CHANNELS, n, [0.15, 0.12, 0.2, 0.2, 0.15, 0.08, 0.05, 0.05]).astype(str),
+        "channel": _pick(rng, list(CHANNEL_MIX), n, list(CHANNEL_MIX.values())).astype(str),
         "field": _pick(rng, FIELDS, n, FIELD_P).astype(str),
         "in_scope": in_scope, "is_repeat": is_repeat, "anonymous": rng.random(n) < 0.35,
         "due_on": _dates_or_null(due, np.ones(n, bool)),

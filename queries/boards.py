@@ -122,3 +122,43 @@ def project_board(tables: Tables, filters: Filters, scope: Scope, as_of: date) -
             .join(lead, on="project", how="left")
             .sort(["completion_rate", "project"])
             .collect())
+
+
+# Rules whose `days` count down to a deadline (fewest days left is the most serious); every
+# other rule's `days` count up (days overdue, since the last report, since filing …), C3's is
+# its number of repeat complaints, and R3 ranks by its lag in points instead.
+COUNTDOWN_RULES = ("R2", "C2")
+
+
+def warning_groups(warnings: pl.DataFrame, n: int = 10, per_rule: int = 3) -> pl.DataFrame:
+    """The overview's 重点预警: the warning list (queries.warnings.evaluate) grouped by rule and
+    responsible unit, so one rule with thousands of rows reads as a few lines, not ten copies.
+
+    A warning without a unit (complaints, C3's villages) is grouped by where it lies, its
+    township (else district); column `area` holds that place and `unit` is then null. Per
+    group: `warnings` (how many), `worst` (the most serious `days`: the most for rules counting
+    up, the fewest for COUNTDOWN_RULES; R3 the largest lag in points). Groups rank by level (红 first),
+    then size, then `worst`; at most `per_rule` groups of one rule, n in all."""
+    schema = {"rule": pl.String, "level": pl.String, "unit": pl.String, "area": pl.String,
+              "warnings": pl.Int64, "worst": pl.Float64}
+    if warnings.is_empty():
+        return pl.DataFrame(schema=schema)
+    severity = (pl.when(pl.col("rule") == "R3").then(pl.col("lag_points"))
+                .when(pl.col("rule").is_in(COUNTDOWN_RULES)).then(-pl.col("days").cast(pl.Float64))
+                .otherwise(pl.col("days").cast(pl.Float64)))
+    area = pl.when(pl.col("unit").is_null()).then(pl.coalesce("township", "district"))
+    groups = (warnings.lazy()
+              .with_columns(area.alias("area"), severity.alias("_sev"))
+              .group_by("rule", "level", "unit", "area")
+              .agg(pl.len().cast(pl.Int64).alias("warnings"), pl.col("_sev").max().alias("_worst"))
+              .with_columns(pl.col("level").replace_strict(W.LEVEL_ORDER, return_dtype=pl.Int8).alias("_lv"))
+              .sort(["_lv", "warnings", "_worst", "rule", "unit", "area"],
+                    descending=[False, True, True, False, False, False], nulls_last=True)
+              .with_columns(pl.int_range(pl.len()).over("rule").alias("_in_rule"))
+              .filter(pl.col("_in_rule") < per_rule)
+              .head(n)
+              .with_columns(pl.when(pl.col("rule").is_in(COUNTDOWN_RULES)).then(-pl.col("_worst"))
+                            .otherwise(pl.col("_worst")).alias("worst"))
+              .select(list(schema))
+              .collect())
+    return groups.cast(schema)

@@ -210,12 +210,16 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
     Metric("closure_rate", ("complaints_closed",), ("complaints_received",), unit="rate"),
     Metric("on_time_rate", ("complaints_closed_on_time",), ("complaints_closed",), unit="rate"),
     Metric("satisfaction_rate", ("complaints_satisfied",), ("complaints_evaluated",), unit="rate"),
+    # The rates' bases (满意率 of how many rated complaints, 整改完成率 of how many items due):
+    # the 同比 "what got worse" list ranks no rate on a tiny base (queries/worsened.py).
+    Metric("complaints_evaluated", ("complaints_evaluated",)),
     Metric("conversion_rate", ("complaints_converted",), ("complaints_in_scope",), unit="rate"),
     Metric("leads_disposed", ("leads_disposed",)),
     Metric("disposal_rate", ("leads_disposed",), ("complaints_received",), unit="rate"),
     *[Metric(k, (k,)) for k in DISPOSITION_KEYS.values()],
     Metric("rectifications_total", ("rectifications_total",)),
     Metric("rectifications_completed", ("rectifications_completed",)),
+    Metric("rectifications_due", ("rect_due",)),
     Metric("completion_rate", ("rect_due_completed",), ("rect_due",), unit="rate"),
     Metric("on_time_completion_rate", ("rect_due_completed_on_time",), ("rect_due",), unit="rate"),
     Metric("rectifications_overdue", ("rectifications_overdue",), higher_is_better=False),

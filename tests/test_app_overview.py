@@ -2,6 +2,8 @@
 values, and changing period, region or language changes them to the right values."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -72,23 +74,106 @@ def test_period_preset_year_ends_at_as_of(app):
     assert cards(app)["立案数"] == "3 件 3 人"  # c1, c2, c3
 
 
-def test_ranking_lists_districts_with_their_values(app):
+def _bars(at: AppTest) -> dict:
+    bar = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    return dict(zip(bar["y"], bar["x"]))
+
+
+def _frame(at: AppTest, first_column: str) -> list[dict]:
+    """The rows of the table whose first column is `first_column`."""
+    found = [d.value for d in at.dataframe if list(d.value.columns)[:1] == [first_column]]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0].to_dict("records")
+
+
+def test_ranking_defaults_to_complaints_per_10000_residents_and_says_so(app):
     app.run()
-    chart = app.get("plotly_chart")[0]
-    import json
+    # 甲区 3 complaints / 30,000 residents, 乙区 1 / 10,000: 1.0 per 10,000 each.
+    assert app.selectbox(key="overview_rank_metric.zh").value == "complaints_received"
+    assert app.toggle(key="overview_rank_per10k").value is True
+    assert _bars(app) == {"甲区": 1.0, "乙区": 1.0}
+    assert any(c.value.startswith("按每万常住人口计算") for c in app.caption)
 
-    fig = json.loads(chart.proto.spec)
-    bar = fig["data"][0]
-    assert dict(zip(bar["y"], bar["x"])) == {"甲区": 1, "乙区": 1}
 
-
-def test_ranking_metric_switch_changes_the_bars(app):
+def test_per_10000_switched_off_ranks_by_totals(app):
     app.run()
-    app.selectbox(key="overview_rank_metric.zh").set_value("complaints_received").run()
-    import json
+    app.toggle(key="overview_rank_per10k").set_value(False).run()
+    assert _bars(app) == {"甲区": 3, "乙区": 1}
+    assert any(c.value == "按总量排名（已关闭每万人口）。" for c in app.caption)
 
-    bar = json.loads(app.get("plotly_chart")[0].proto.spec)["data"][0]
-    assert dict(zip(bar["y"], bar["x"])) == {"甲区": 3, "乙区": 1}
+
+def test_ranking_metric_switch_changes_the_bars_and_the_map_follows(app):
+    app.run()
+    app.selectbox(key="overview_rank_metric.zh").set_value("cases_filed").run()
+    # 甲区 c1 / 30,000 residents, 乙区 c3 / 10,000.
+    got = _bars(app)
+    assert got.keys() == {"甲区", "乙区"}
+    assert (round(got["甲区"], 4), got["乙区"]) == (0.3333, 1.0)
+    assert "**区域分布：立案数（每万人）**" in [m.value for m in app.markdown]
+
+
+def test_a_rate_is_ranked_as_it_is_and_the_toggle_is_off(app):
+    app.run()
+    app.selectbox(key="overview_rank_metric.zh").set_value("closure_rate").run()
+    assert app.toggle(key="overview_rank_per10k").disabled
+    # 甲区: q1, q2 closed of q1–q3; 乙区: q4 closed after as_of.
+    assert _bars(app) == {"甲区": 2 / 3, "乙区": 0.0}
+    assert "比率指标不按人口折算。" in [c.value for c in app.caption]
+
+
+def test_what_got_worse_lists_district_a_overdue_against_none_last_year(app):
+    app.run()
+    # r2 and r5 overdue at 31 March 2024; nothing overdue at 31 March 2023; base 0 < 5: no %.
+    assert _frame(app, "region") == [
+        {"region": "甲区", "metric": "逾期事项", "this": "2 件", "last": "0 件", "change": "+2 件"}]
+    assert "**甲区** · 逾期事项 \\+2 件" in [m.value for m in app.markdown]
+
+
+def test_choosing_one_indicator_narrows_what_got_worse(app):
+    app.run()
+    app.selectbox(key="overview_worse_metric.zh").set_value("closure_rate").run()
+    assert not [d for d in app.dataframe if list(d.value.columns)[:1] == ["region"]]
+    assert "与去年同期相比，各下级区域的上述指标均未变差。" in [i.value for i in app.info]
+    app.selectbox(key="overview_worse_metric.zh").set_value("rectifications_overdue").run()
+    assert [r["region"] for r in _frame(app, "region")] == ["甲区"]
+
+
+def test_who_is_slow_shows_the_townships_board_top(app):
+    app.run()
+    # 甲一镇: r5 overdue, warnings R1 r5 and R2 r4; 甲二街道: r2 overdue, R1 r2 (queries/boards.py).
+    rows = _frame(app, "rank")
+    assert [(r["township"], r["overdue"], r["open_warnings"]) for r in rows] == [("甲一镇", 1, 2), ("甲二街道", 1, 1)]
+    assert "**甲一镇** · 逾期 1 件 · 预警 2 条" in [m.value for m in app.markdown]
+    assert "逾期整改事项均未填写责任单位。" in [c.value for c in app.caption]  # the fixture names no unit
+
+
+def test_warnings_are_grouped_by_rule_and_place_not_listed_one_by_one(app):
+    app.run()
+    rows = _frame(app, "level")
+    assert [(r["rule"], r["who"], r["warnings"], r["worst"]) for r in rows] == [
+        ("R1 逾期未完成", "甲一镇", 1, "逾期 275 天"),     # r5 due 2023-06-30
+        ("R1 逾期未完成", "甲二街道", 1, "逾期 16 天"),    # r2 due 2024-03-15
+        ("C1 信访逾期", "乙一乡", 1, "逾期 11 天"),        # q4 due 2024-03-20
+        ("R2 临期进度低", "甲一镇", 1, "仅剩 0 天"),       # r4 due on as_of, 0 %
+        ("K2 后续环节未完成", "甲一镇", 1, "审结 377 天")]  # c4 closed 2023-03-20, no revisit
+    assert "截至 2024-03-31 共 5 条预警：红色 3 · 橙色 1 · 黄色 1" in [c.value for c in app.caption]
+
+
+def test_the_answers_read_in_english(app):
+    app.query_params["lang"] = "English"
+    app.run()
+    assert not app.exception
+    heads = [h.value for h in app.subheader]
+    assert heads[:4] == ["Where problems concentrate", "What got worse (YoY)",
+                         "Who is slow", "Main warnings (by rule and unit)"]
+    assert _frame(app, "region")[0]["metric"] == "Overdue items"
+    assert [r["worst"] for r in _frame(app, "level")][:2] == ["days overdue: 275", "days overdue: 16"]
+
+
+def test_the_answers_come_before_the_cards(app):
+    app.run()
+    heads = [h.value for h in app.subheader]
+    assert heads.index("问题集中在哪里") < heads.index("哪些方面变差了（同比）") < heads.index("核心指标")
 
 
 def test_english_switch_relabels_the_cards(app):
@@ -108,6 +193,16 @@ def test_empty_period_says_no_data(app):
     app.query_params["range"] = ["2020-01-01", "2020-01-31"]
     app.run()
     assert any("本期无数据" in i.value for i in app.info)
+
+
+def test_a_date_before_every_record_says_so_in_each_answer(app):
+    app.query_params["range"] = ["2020-01-01", "2020-01-31"]
+    app.query_params["as_of"] = "2020-01-31"
+    app.run()
+    assert not app.exception
+    infos = [i.value for i in app.info]
+    assert infos[0] == "本期无数据。可尝试放宽统计期间或区域。"  # at the top, above the answers
+    assert {"去年同期无数据，无法同比。", "截至当日没有逾期整改事项。", "截至当日无预警。"} <= set(infos)
 
 
 def test_pushdown_mode_shows_the_same_march_figures(app, monkeypatch):

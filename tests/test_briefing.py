@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from pptx import Presentation
 
-from dashboard import briefing
+from dashboard import briefing, components_briefing
 from dashboard.cli import main
 from dashboard.sentences import sentence
 from queries import metrics, store
@@ -164,3 +164,133 @@ def test_page_turns_slides_and_counts(tmp_path, monkeypatch):
     assert any("第 2 / 8 页" in m.value for m in at.markdown)
     assert [h.value for h in at.header] == ["核心指标"]
     assert len(at.get("download_button")) == 2
+
+
+# --- the slide show (开始放映) -----------------------------------------------------------------
+
+@pytest.fixture
+def page(tmp_path, monkeypatch):
+    """The 汇报 page of Q1 2024 on the fixture store, signed in as a leader; `page.builds`
+    counts how often the deck is computed."""
+    url = f"sqlite:///{tmp_path}/b.db"
+    store.replace_all(url, fx.tables(), None, dataset="ledger")
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    builds = []
+    real = briefing.slides
+    monkeypatch.setattr(briefing, "slides", lambda *a, **k: builds.append(1) or real(*a, **k))
+    at = signed_in("leader", params={"period": "自定义", "range": ["2024-01-01", "2024-03-31"], "as_of": "2024-03-31"}).run()
+    at.switch_page("app_pages/briefing.py").run()
+    at.builds = builds
+    return at
+
+
+def _counter(at) -> list[str]:
+    return [m.value for m in at.main.markdown if "页" in m.value and "第" in m.value]
+
+
+def _main_buttons(at) -> list[str]:
+    return [b.key for b in at.main.button]
+
+
+def test_start_button_is_the_first_thing_on_the_page(page):
+    assert page.main.button[0].key == "brief_start" and page.main.button[0].label == "开始放映"
+
+
+def test_the_show_draws_only_the_slide_and_its_controls(page):
+    page.button(key="brief_start").click().run()
+    assert _main_buttons(page) == ["brief_prev", "brief_next", "brief_exit", "brief_space", "brief_pagedown",
+                                   "brief_pageup"]
+    assert _counter(page) == ["**第 1 / 8 页**"]
+    assert len(page.main.expander) == 0 and len(page.get("download_button")) == 0
+    assert len(page.main.multiselect) == 0 and len(page.main.code) == 0
+    css = [h.proto.body for h in page.get("html") if "stSidebar" in h.proto.body]
+    assert css == [components_briefing.SHOW_CSS]  # sidebar, top menu and page chrome hidden
+
+
+def test_the_show_keys_are_button_shortcuts(page):
+    page.button(key="brief_start").click().run()
+    keys = {b.key: b.proto.shortcut for b in page.main.button}
+    assert keys == {"brief_prev": "left", "brief_next": "right", "brief_exit": "escape", "brief_space": "space",
+                    "brief_pagedown": "pagedown", "brief_pageup": "pageup"}  # as Streamlit sends them
+
+
+def test_the_show_turns_forward_and_back(page):
+    page.button(key="brief_start").click().run()
+    page.button(key="brief_next").click().run()
+    page.button(key="brief_space").click().run()
+    assert _counter(page) == ["**第 3 / 8 页**"] and [h.value for h in page.header] == ["问题分布（地图）"]
+    page.button(key="brief_prev").click().run()
+    assert _counter(page) == ["**第 2 / 8 页**"] and [h.value for h in page.header] == ["核心指标"]
+
+
+def test_the_last_slide_cannot_turn_further(page):
+    page.button(key="brief_start").click().run()
+    for _ in range(7):
+        page.button(key="brief_pagedown").click().run()
+    assert _counter(page) == ["**第 8 / 8 页**"] and [h.value for h in page.header] == ["专项治理项目进展"]
+    assert page.button(key="brief_next").disabled and page.button(key="brief_space").disabled
+
+
+def test_ending_the_show_brings_the_page_back_at_the_same_slide(page):
+    page.button(key="brief_start").click().run()
+    page.button(key="brief_next").click().run()
+    page.button(key="brief_exit").click().run()
+    assert "brief_start" in _main_buttons(page) and "brief_exit" not in _main_buttons(page)
+    assert len(page.get("download_button")) == 2
+    assert _counter(page) == ["**第 2 / 8 页**　键盘 ← → 翻页"]
+    assert not [h for h in page.get("html") if "stSidebar" in h.proto.body]
+
+
+def test_the_show_starts_at_the_first_slide(page):
+    page.button(key="brief_next").click().run()
+    page.button(key="brief_next").click().run()
+    page.button(key="brief_start").click().run()
+    assert _counter(page) == ["**第 1 / 8 页**"]
+
+
+def test_the_show_keeps_the_chosen_slides_and_their_order(page):
+    page.multiselect(key="brief_slides").set_value(["trend", "title", "warnings"]).run()
+    page.button(key="brief_start").click().run()
+    assert _counter(page) == ["**第 1 / 3 页**"] and [h.value for h in page.header] == ["立案数月度走势"]
+    page.button(key="brief_next").click().run()
+    page.button(key="brief_exit").click().run()
+    assert page.multiselect(key="brief_slides").value == ["trend", "title", "warnings"]
+    assert _counter(page) == ["**第 2 / 3 页**　键盘 ← → 翻页"]
+
+
+def test_the_deck_is_built_once_for_many_page_turns(page):
+    page.button(key="brief_start").click().run()
+    for key in ("brief_next", "brief_next", "brief_space", "brief_prev", "brief_pagedown"):
+        page.button(key=key).click().run()
+    assert _counter(page) == ["**第 4 / 8 页**"]  # 1 → 2 → 3 → 4 → 3 → 4
+    page.button(key="brief_exit").click().run()
+    assert page.builds == [1]
+
+
+def test_a_table_slide_in_the_show_is_escaped_markup(page):
+    page.button(key="brief_start").click().run()
+    for _ in range(5):
+        page.button(key="brief_next").click().run()
+    assert [h.value for h in page.header] == ["重点预警"]
+    tables = [h.proto.body for h in page.main.get("html") if "brief-table" in h.proto.body]
+    assert len(tables) == 1 and "<th>等级</th><th>规则</th>" in tables[0]
+    assert len(page.get("arrow_data_frame")) == 0  # the grid keeps its own small font: not in the show
+
+
+def test_show_table_escapes_every_name_and_value():
+    import polars as pl
+
+    html = components_briefing._table_html(pl.DataFrame({"<b>列</b>": ["<img src=x onerror=alert(1)>"], "n": [12345]}))
+    assert "<img" not in html and "<b>" not in html
+    assert "<th>&lt;b&gt;列&lt;/b&gt;</th>" in html and "<td>&lt;img src=x onerror=alert(1)&gt;</td>" in html
+    assert "<td>12,345</td>" in html
+
+
+def test_the_show_draws_a_slides_bullets_as_one_list(page, deck):
+    page.button(key="brief_start").click().run()
+    page.button(key="brief_next").click().run()
+    kpis = next(s for s in deck.slides if s.key == "kpis")
+    lists = [h.proto.body for h in page.main.get("html") if "brief-list" in h.proto.body]
+    assert len(lists) == 1 and lists[0].count("<li>") == len(kpis.bullets) > 6
+    assert f"<li>{kpis.bullets[0]}</li>" in lists[0]
+    assert not [m for m in page.main.markdown if m.value.startswith("- ")]

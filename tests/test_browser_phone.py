@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard import layout
 from dashboard.i18n import t
 from tests.test_browser import FLAGS, MARCH, PASSWORD, _fixture_db, _serve
 
@@ -50,8 +51,8 @@ def _open(browser, url: str, viewport: dict, ready: str = '[data-testid="stMetri
 def _card_boxes(page) -> list[dict]:
     from playwright.sync_api import expect
 
-    cards = page.locator('[class*="st-key-kpi_cards"] [data-testid="stMetric"]')
-    expect(cards).to_have_count(KPI_CARDS + 4, timeout=60_000)  # the KPI cards, then the warning counts
+    cards = page.locator(f'.st-key-{layout.CARDS_KEY} [data-testid="stMetric"]')
+    expect(cards).to_have_count(KPI_CARDS, timeout=60_000)
     return [cards.nth(i).bounding_box() for i in range(KPI_CARDS)]
 
 

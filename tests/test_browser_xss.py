@@ -165,13 +165,27 @@ def test_every_slide_and_the_slide_mode_show_ledger_text_as_text(xss_server, bro
         page.get_by_text(f"第 {i} / 8 页").wait_for(timeout=30_000)
         _settle(page)
         texts.append(_check(page, seen, f"slide {i}"))
-    page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary', has_text="选择并排序幻灯片").click()
-    page.get_by_text("全屏放映（隐藏侧栏）").click()
-    _settle(page)
-    texts.append(_check(page, seen, "slide mode"))
+    page.get_by_role("button", name="开始放映").click()
+    _show_turned_to(page, 1)
+    texts.append(_check(page, seen, "slide show 1"))
+    assert f"{CITY}基层监督工作情况汇报" in texts[-1]
+    for i in range(2, 9):
+        page.keyboard.press("ArrowRight")  # the show turns by the keys (button shortcuts)
+        _show_turned_to(page, i)
+        texts.append(_check(page, seen, f"slide show {i}"))
     shown = "\n".join(texts)
     assert sum(p in shown for p in PAYLOADS) >= 3, shown[:3000]
     page.close()
+
+
+def _show_turned_to(page, i: int) -> None:
+    """The slide show at slide i of 8, drawn, with nothing of the page around it."""
+    page.get_by_role("button", name="退出放映").wait_for(timeout=30_000)
+    page.get_by_text(f"第 {i} / 8 页", exact=True).wait_for(timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    page.wait_for_timeout(300)  # let the last delta paint before the DOM is read
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.locator('[data-testid="stHeader"]').is_visible()
 
 
 def test_a_warning_detail_shows_its_record_id_as_text(xss_server, browser):  # noqa: F811
@@ -254,6 +268,23 @@ def test_pages_raise_no_violation_under_the_shipped_csp(front, browser, path):  
     assert response.headers["content-security-policy"] == shipped_headers()["Content-Security-Policy"]
     _sign_in(page, f"{front}/{path}?{MARCH}")
     _check(page, seen, path)
+    assert seen["csp"] == []
+    page.close()
+
+
+def test_the_slide_show_raises_no_violation_under_the_shipped_csp(front, browser):  # noqa: F811
+    """The show hides the page's chrome with inline CSS (style-src allows it) and turns by
+    Streamlit's button shortcuts: no script of its own for the CSP to refuse."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    seen = _watch(page, front)
+    _sign_in(page, f"{front}/briefing?{MARCH}")
+    page.get_by_role("button", name="开始放映").click()
+    _show_turned_to(page, 1)
+    page.keyboard.press("Space")
+    _show_turned_to(page, 2)
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="开始放映").wait_for(timeout=30_000)
+    _check(page, seen, "slide show")
     assert seen["csp"] == []
     page.close()
 

@@ -1,4 +1,5 @@
-"""The demo city: reproducible, a tree that tiles the city, realistic volumes, planted findings."""
+"""The demo city: reproducible, a tree that tiles the city, realistic volumes, planted findings,
+open items of believable ages and complaints arriving by the channels of the data model."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -11,8 +12,10 @@ from shapely.geometry import shape
 
 from dashboard import demo
 from queries import metrics, store
+from queries import warnings as W
 from queries.filters import Filters, Scope
-from queries.schema import TABLE_NAMES, primary_key
+from queries.schema import LEAD_CHANNELS, TABLE_NAMES, primary_key
+from queries.warnings_config import WarningConfig
 
 END = date(2025, 6, 30)
 
@@ -148,3 +151,85 @@ def test_replacing_the_store_reports_every_row_written_in_chunks(tmp_path, data)
 def test_every_summary_figure_of_a_demo_year_is_non_zero(data):
     got = metrics.summary(data.tables, Filters(date(2024, 1, 1), date(2024, 12, 31)), Scope(), END)
     assert all(v for v in got.values()), got
+
+
+# --- a believable year: what is open is mostly recent ------------------------------------------
+
+OPENED = {"complaints": ("received_on", "closed_on"), "cases": ("filed_on", "closed_on"),
+          "rectifications": ("started_on", "completed_on")}
+
+
+def _open_ages(data, table: str, as_of: date) -> pl.Series:
+    start, stop = OPENED[table]
+    df = getattr(data.tables, table)
+    open_ = df.filter((pl.col(start) <= as_of) & (pl.col(stop).is_null() | (pl.col(stop) > as_of)))
+    return open_.select((pl.lit(as_of) - pl.col(start)).dt.total_days().alias("age"))["age"]
+
+
+@pytest.mark.parametrize("as_of", [END, END - timedelta(days=365)])
+@pytest.mark.parametrize("table", list(OPENED))
+def test_open_items_are_weeks_to_months_old(data, table, as_of):
+    ages = _open_ages(data, table, as_of)
+    assert ages.len() > 50 and ages.median() <= 90
+
+
+@pytest.mark.parametrize(("table", "bound"), [("complaints", 0.02), ("cases", 0.04), ("rectifications", 0.04)])
+def test_few_open_items_are_older_than_a_year(data, table, bound):
+    ages = _open_ages(data, table, END)
+    assert (ages > 365).mean() < bound
+
+
+def test_complaints_received_more_than_a_year_ago_are_almost_all_closed(data):
+    old = data.tables.complaints.filter(pl.col("received_on") < END - timedelta(days=365))
+    still_open = old.filter(pl.col("closed_on").is_null() | (pl.col("closed_on") > END)).height
+    assert old.height > 5000 and still_open / old.height < 0.001
+
+
+def test_cases_closed_more_than_a_year_ago_mostly_had_their_revisit(data):
+    old = data.tables.cases.filter(pl.col("closed_on") < END - timedelta(days=365))
+    assert old.height > 300 and old["revisit_on"].null_count() / old.height < 0.05
+
+
+@pytest.fixture(scope="module")
+def warnings_at_end(data):
+    return W.evaluate(data.tables, Filters(END, END), Scope(), END, WarningConfig())
+
+
+def test_overdue_complaints_are_overdue_by_weeks_not_years(warnings_at_end):
+    c1 = warnings_at_end.filter(pl.col("rule") == "C1")
+    assert c1.height > 0 and c1["days"].median() <= 90 and (c1["days"] > 365).mean() < 0.1
+
+
+def test_warnings_mix_rules_and_no_rule_dominates(warnings_at_end):
+    share = warnings_at_end.group_by("rule").len().with_columns(pl.col("len") / warnings_at_end.height)
+    assert set(share["rule"]) >= {"C1", "C2", "K1", "K2", "R1", "R2", "R3"}
+    assert share["len"].max() < 0.4
+
+
+def test_the_most_severe_warnings_are_complaints_and_rectifications_both(warnings_at_end):
+    top = warnings_at_end.head(10)
+    assert set(top["rule"]) == {"C1", "R1"}
+
+
+def test_every_open_rectification_item_names_its_unit_person_and_project(data):
+    r = data.tables.rectifications.filter(pl.col("completed_on").is_null() | (pl.col("completed_on") > END))
+    for col in ("responsible_unit", "responsible_person", "project"):
+        assert r.filter(pl.col(col).is_null() | (pl.col(col).cast(pl.String).str.strip_chars() == "")).height == 0, col
+
+
+def test_overdue_rectification_warnings_carry_unit_person_and_project(warnings_at_end):
+    r1 = warnings_at_end.filter(pl.col("rule") == "R1")
+    assert r1.height > 0 and r1.select(pl.col("unit", "person", "project").null_count()).row(0) == (0, 0, 0)
+
+
+# --- channels --------------------------------------------------------------------------------
+
+def test_complaint_channels_are_words_of_the_data_model_all_used(data):
+    assert set(data.tables.complaints["channel"].cast(pl.String)) == {*demo.CHANNELS, *LEAD_CHANNELS}
+
+
+def test_online_reports_lead_and_handed_over_leads_are_about_one_in_five(data):
+    share = data.tables.complaints["channel"].cast(pl.String).value_counts(normalize=True, sort=True)
+    assert share["channel"][0] == "网络"
+    handed_over = share.filter(pl.col("channel").is_in(LEAD_CHANNELS))["proportion"].sum()
+    assert 0.15 <= handed_over <= 0.25

@@ -94,7 +94,8 @@ def test_a_short_last_row_keeps_the_wide_rows_proportions_with_one_spacer(app):
 
 
 def test_the_warning_counts_are_two_pairs(app):
-    assert _rows_of_pairs(_block(app, f"{layout.CARDS_KEY}_overview_warn")) == [
+    app.switch_page("app_pages/warnings.py").run()
+    assert _rows_of_pairs(_block(app, f"{layout.CARDS_KEY}_warn_page")) == [
         [["预警数量", ":red[■] 红色预警"], [":orange[■] 橙色预警", ":yellow[■] 黄色预警"]]]
 
 

@@ -501,7 +501,8 @@ def test_a_village_opens_its_records_instead_of_a_dead_end(districts_only_app):
     at.switch_page("app_pages/map.py").run()
     assert "已到村（社区）级，查看本村（社区）的明细：" in [c.value for c in at.caption]
     assert [(l.proto.page, l.proto.label) for l in at.get("page_link")] == [
-        ("cases", "案件"), ("complaints", "信访举报"), ("rectifications", "整改事项")]
+        ("cases", "在案件明细中查看全部"), ("complaints", "在信访举报明细中查看全部"),
+        ("rectifications", "在整改事项明细中查看全部")]
     assert not at.get("deck_gl_json_chart") and "当前区域没有下级区域。" not in [i.value for i in at.info]
 
 
@@ -532,3 +533,197 @@ def test_a_level_with_some_polygons_draws_those_and_circles_for_the_rest(tmp_pat
     assert {r["code"] for r in layers["regions"]["data"]} == {fx.TOWN_A1}
     assert [c["code"] for c in layers["circles"]["data"]] == [fx.TOWN_A2]
     assert "1 个区划暂无边界数据，以圆点示意。" in [c.value for c in at.caption]
+
+
+# --- drilling by clicks: what the browser keeps of a selection ---------------------------------
+
+class Browser:
+    """The browser's side of a deck map's selection, as Streamlit's DeckGlJsonChart handles it
+    (frontend/lib/.../DeckGlJsonChart): the selection of a chart element stays with its element
+    id while that element is on the page and is sent with every rerun; when the chart's data
+    change under the same id, each kept index is re-pointed at the object now at that index
+    (indices past the new data are dropped), and while anything is selected in a layer, every
+    object's fill is redrawn — the selected ones opaque, the rest faded to alpha 102."""
+
+    def __init__(self, at):
+        self.at, self.kept = at, {}
+
+    def decks(self) -> dict[str, dict]:
+        return {d.proto.id: json.loads(d.proto.json) for d in self.at.get("deck_gl_json_chart")}
+
+    def run(self) -> "Browser":
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        states = self.at._tree.get_widget_states()
+        for element, selection in self.kept.items():
+            states.widgets.append(WidgetState(id=element, string_value=json.dumps(selection)))
+        self.at._run(states)
+        decks = self.decks()
+        self.kept = {e: self._repoint(s, decks[e]) for e, s in self.kept.items() if e in decks}
+        return self
+
+    @staticmethod
+    def _repoint(selection: dict, spec: dict) -> dict:
+        data = {l["id"]: l.get("data", []) for l in spec["layers"]}
+        indices = {k: [i for i in v if i < len(data[k])] for k, v in selection["selection"]["indices"].items()
+                   if k in data}
+        indices = {k: v for k, v in indices.items() if v}
+        return {"selection": {"indices": indices, "objects": {k: [data[k][i] for i in v] for k, v in indices.items()}}}
+
+    def click(self, code: str, layer: str = "regions") -> "Browser":
+        (element, spec), = self.decks().items()
+        data = next(l["data"] for l in spec["layers"] if l["id"] == layer)
+        index = next(i for i, r in enumerate(data) if r["code"] == code)
+        self.kept[element] = {"selection": {"indices": {layer: [index]}, "objects": {layer: [data[index]]}}}
+        return self.run()
+
+    def drawn_fills(self) -> dict[str, list[int]]:
+        """The fill each region polygon is drawn with: its own, unless a selection is kept."""
+        (element, spec), = self.decks().items()
+        data = next(l["data"] for l in spec["layers"] if l["id"] == "regions")
+        chosen = self.kept.get(element, {"selection": {"indices": {}}})["selection"]["indices"]
+        if not any(chosen.values()):
+            return {r["code"]: r["fill"] for r in data}
+        picked = chosen.get("regions", [])
+        return {r["code"]: [*r["fill"][:3], max(r["fill"][3], 255) if i in picked else min(r["fill"][3], 102)]
+                for i, r in enumerate(data)}
+
+
+def _map_at(params: dict) -> Browser:
+    at = signed_in("leader", params={**MARCH_PARAMS, **params}).run()
+    at.switch_page("app_pages/map.py").run()
+    return Browser(at)
+
+
+def _legend_text(at) -> list[str]:
+    return [h.proto.body for h in at.get("html")]
+
+
+def _same_map(drilled: Browser, linked: Browser) -> None:
+    """One deck (same element, so the same chart state in the browser), the same polygons,
+    values and colours, the same fills as drawn, the same legend."""
+    assert drilled.decks() == linked.decks()
+    assert drilled.drawn_fills() == linked.drawn_fills()
+    assert _legend_text(drilled.at) == _legend_text(linked.at)
+
+
+def test_one_click_draws_the_district_as_its_deep_link_does(map_app):
+    drilled = _map_at({}).click(fx.DIST_A)
+    linked = _map_at({"district": "甲区"})
+    _same_map(drilled, linked)
+    assert set(drilled.drawn_fills()) == {fx.TOWN_A1, fx.TOWN_A2}
+    assert all(f[3] == 215 for f in drilled.drawn_fills().values())  # the class colours' own alpha, none faded
+
+
+def test_two_clicks_draw_the_township_as_its_deep_link_does(map_app):
+    drilled = _map_at({}).click(fx.DIST_A).click(fx.TOWN_A1)
+    linked = _map_at({"district": "甲区", "township": "甲一镇"})
+    _same_map(drilled, linked)
+    assert set(drilled.drawn_fills()) == {fx.V_A1a, fx.V_A1b}
+    assert (drilled.at.session_state["district"], drilled.at.session_state["township"]) == (fx.DIST_A, fx.TOWN_A1)
+
+
+def test_after_a_click_another_widget_does_not_drill_again(map_app):
+    """The clicked district's index, kept by the browser, must not pick a township on the next rerun."""
+    drilled = _map_at({}).click(fx.DIST_A)
+    drilled.at.toggle(key="map_per10k").set_value(True)
+    drilled.run()
+    assert (drilled.at.session_state["district"], drilled.at.session_state["township"]) == (fx.DIST_A, None)
+    assert set(drilled.drawn_fills()) == {fx.TOWN_A1, fx.TOWN_A2}
+
+
+def test_a_click_on_a_village_opens_its_records(map_app):
+    b = _map_at({}).click(fx.DIST_A).click(fx.TOWN_A1).click(fx.V_A1b)
+    at = b.at
+    assert at.session_state["village"] == fx.V_A1b and not b.decks()
+    assert "已到村（社区）级，查看本村（社区）的明细：" in [c.value for c in at.caption]
+    assert [t.label for t in at.tabs] == ["案件（0）", "信访举报（1）", "整改事项（1）"]  # c4 is 2023; q2; r4
+    complaints, items = (df.value for df in at.dataframe)
+    assert complaints["complaint_id"].to_list() == ["q2"] and items["item_id"].to_list() == ["r4"]
+    assert [(l.proto.page, l.proto.label) for l in at.get("page_link")] == [
+        ("cases", "在案件明细中查看全部"), ("complaints", "在信访举报明细中查看全部"),
+        ("rectifications", "在整改事项明细中查看全部")]
+    assert "当前区域没有下级区域。" not in [i.value for i in at.info]
+
+
+def test_the_chart_key_belongs_to_the_viewed_region():
+    keys = [components_map.chart_key("map", c) for c in (fx.CITY, fx.DIST_A, fx.TOWN_A1)]
+    assert len(set(keys)) == 3 and keys[1] == "map_chart_" + fx.DIST_A
+
+
+def _overview_chart(at):
+    return next(c for c in at.get("plotly_chart") if "overview_chart" in c.proto.id)
+
+
+def _click_compact(at, code: str):
+    """A click on the overview's map: plotly reports the polygon's location (its code)."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    chart = _overview_chart(at)
+    regions = json.loads(chart.proto.spec)["data"][0]
+    index = regions["locations"].index(code)
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=chart.proto.id, string_value=json.dumps({"selection": {
+        "points": [{"curve_number": 0, "point_number": index, "point_index": index, "location": code}],
+        "point_indices": [index], "box": [], "lasso": []}})))
+    return at._run(states)
+
+
+def test_two_clicks_on_the_overview_map_draw_what_the_deep_link_draws(map_app):
+    at = signed_in("leader", params=MARCH_PARAMS).run()
+    _click_compact(_click_compact(at, fx.DIST_A), fx.TOWN_A1)
+    linked = signed_in("leader", params={**MARCH_PARAMS, "district": "甲区", "township": "甲一镇"}).run()
+    drilled_chart, linked_chart = _overview_chart(at), _overview_chart(linked)
+    assert (drilled_chart.proto.id, drilled_chart.proto.spec) == (linked_chart.proto.id, linked_chart.proto.spec)
+    assert json.loads(drilled_chart.proto.spec)["data"][0]["locations"] == [fx.V_A1a, fx.V_A1b]
+
+
+def test_a_villages_records_open_on_the_first_ledger_that_has_any(map_app):
+    at = _map_at({"district": "甲区", "township": "甲一镇", "village": "西村"}).at  # no case in March; q2; r4
+    tabs = next(b for b in at.main if getattr(b, "type", None) == "tab_container")
+    assert at.tabs[1].proto.label == "信访举报（1）" and tabs.proto.tab_container.default_tab_index == 1
+
+
+def _level_deck(t, region):
+    """The deck of one level, as the map panel builds it from the query layer's table."""
+    f = Filters(*fx.MARCH, region=region)
+    table = geo.choropleth_table(t, f, Scope(), fx.AS_OF, "complaints_received", per10k=False)
+    child = {None: "district", fx.DIST_A: "township", fx.TOWN_A1: "village"}[region]
+    polys = geo.polygons_for_deck(geo.level_features(FX_GEOJSON, table["key"].to_list(), child))
+    breaks = geo.class_breaks(table["value"].to_list())
+    rows = maps.choropleth_rows(polys, table, breaks, str, str)
+    return breaks, json.loads(maps.build_deck(rows, labels=None, key_watch=[], points=None, density=None,
+                                              tooltip_html="{name}", style="s").to_json())
+
+
+def test_a_level_built_after_the_levels_above_equals_the_level_built_alone():
+    """Drilled (city, then district, then township) or deep-linked (the township alone): the
+    builders carry nothing from one level to the next — same polygons, fills and legend breaks."""
+    t = fx.tables()
+    drilled = [_level_deck(t, r) for r in (None, fx.DIST_A, fx.TOWN_A1)][-1]
+    linked = _level_deck(fx.tables(), fx.TOWN_A1)
+    assert drilled == linked
+    breaks, spec = linked
+    regions = next(l for l in spec["layers"] if l["id"] == "regions")["data"]
+    # 东村 q1, 西村 q2 (q5 is February): one class from 1 to 1, its colour at the class alpha.
+    assert breaks == [1.0, 1.0] and {r["code"]: r["value"] for r in regions} == {fx.V_A1a: 1, fx.V_A1b: 1}
+    assert {tuple(r["fill"]) for r in regions} == {(*geo.palette_for(1)[0], 215)}
+
+
+def test_a_click_on_a_village_on_the_overview_map_links_its_records_with_their_number(map_app):
+    at = signed_in("leader", params={**MARCH_PARAMS, "district": "甲区", "township": "甲一镇"}).run()
+    _click_compact(at, fx.V_A1a)
+    assert at.session_state["village"] == fx.V_A1a
+    assert "已到村（社区）级，查看本村（社区）的明细：" in [c.value for c in at.caption]
+    assert [(l.proto.page, l.proto.label) for l in at.get("page_link")][:3] == [  # then the warnings' link
+        ("cases", "案件（1）"), ("complaints", "信访举报（1）"), ("rectifications", "整改事项（1）")]  # c1, q1, r1
+
+
+def test_the_next_village_opens_on_its_own_first_ledger_with_records(map_app):
+    """A tab row of its own (not the last village's, whose chosen tab the browser would keep)."""
+    at = _map_at({"district": "甲区", "township": "甲一镇", "village": "西村"}).at  # opens on 信访举报
+    first = next(b for b in at.main if getattr(b, "type", None) == "tab_container").proto.id
+    at.selectbox(key="village").set_value(fx.V_A1a).run()  # 东村 has case c1
+    tabs = next(b for b in at.main if getattr(b, "type", None) == "tab_container")
+    assert at.tabs[0].proto.label == "案件（1）" and tabs.proto.tab_container.default_tab_index == 0
+    assert tabs.proto.id != first

@@ -348,13 +348,18 @@ def test_leader_gets_no_export_button(tmp_path, monkeypatch, tables):
     assert len(staff.get("download_button")) == 1
 
 
-def test_overview_shows_the_top_warnings(tmp_path, monkeypatch, tables):
+def test_overview_shows_the_main_warnings_grouped_by_rule_and_unit(tmp_path, monkeypatch, tables):
     url = f"sqlite:///{tmp_path}/w.db"
     store.replace_all(url, tables, None, dataset="ledger")
     monkeypatch.setenv("OVERSIGHT_DB_URL", url)
     at = signed_in("leader", params={"as_of": "2024-06-30"}).run()
-    top = at.dataframe[0].value
-    assert top.shape[0] == 10 and top["record_id"].to_list()[:2] == ["late_1d", "overdue_1d"]
+    top = next(d.value for d in at.dataframe if "who" in d.value.columns)
+    # Red first (late_1d by its township, a complaint has no unit; overdue_1d by its unit), then
+    # the two-warning orange groups: P1 of 甲一镇人民政府 (10 and 5 days), C2 in 甲一镇 (0 and 3 days left).
+    assert top.shape[0] == 10
+    assert top[["rule", "who", "warnings", "worst"]].values.tolist()[:4] == [
+        ["C1 信访逾期", "甲一镇", 1, "逾期 1 天"], ["R1 逾期未完成", "甲一镇人民政府", 1, "逾期 1 天"],
+        ["P1 流程倒置", "甲一镇人民政府", 2, "倒置 10 天"], ["C2 信访临期", "甲一镇", 2, "仅剩 0 天"]]
 
 
 # --- the demo ---------------------------------------------------------------------------------
