@@ -6,10 +6,11 @@ the accounts page for the system administrator, the audit log for the audit admi
 """
 import streamlit as st
 
-from dashboard import auth, components_setup, data, filterbar, safe
+from dashboard import auth, components_setup, data, filterbar, layout, safe
 from dashboard.ui import tr
 
 st.set_page_config(page_title="基层监督驾驶舱", page_icon="static/favicon.png", layout="wide")
+layout.stylesheet()  # narrow screens and long English labels (dashboard/layout.py)
 
 # The language switch comes first, so that everything below (spinners included) speaks the
 # language of a shared link; the title and demo badge are drawn above it once the store is open.
@@ -122,6 +123,8 @@ if not pages:
     st.stop()
 # One section reads best as plain links in the top bar; several as grouped menus.
 page = st.navigation(next(iter(pages.values())) if len(pages) == 1 else pages, position="top")
+# Below 768 px Streamlit puts the top bar into the sidebar: the same links, in the page.
+layout.page_links([p for section in pages.values() for p in section])
 # Before any region exists, the business pages have nothing to show: they say what to do next.
 if setup and not admin_only and page.url_path not in ("data", "accounts", "audit"):
     components_setup.next_steps(account)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, fmt
+from dashboard import data, fmt, layout
 from dashboard.charts_trends import partial_label
 from dashboard.filterbar import View
 from dashboard.i18n import CATALOGUE
@@ -50,10 +50,12 @@ def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 
     series = series.filter([not periods.bucket_is_partial(m, "1mo", view.as_of) for m in series["month"]])
     unripe = data.unripe_months(view.url, view.version, s_start, s_end, view.region, view.fields,
                                 view.scope_region, view.as_of)
+    cards = st.container(key=layout.CARDS_KEY)  # two per row on a phone (dashboard/layout.py)
     for row_start in range(0, len(keys), per_row):
         row = keys[row_start:row_start + per_row]
         # "1,661 件 1,803 人" needs about half as much width again as a single figure.
-        cols = st.columns([1.5 if k in PAIRED_PERSONS else 1 for k in row] + [1] * (per_row - len(row)))
+        cols = layout.card_columns(cards, [1.5 if k in PAIRED_PERSONS else 1 for k in row]
+                                   + [1] * (per_row - len(row)), len(row))
         for col, key in zip(cols, row):
             m = METRICS[key]
             c = compared[key]
@@ -67,7 +69,7 @@ def kpi_cards(view: View, keys: tuple[str, ...] = OVERVIEW_KPIS, per_row: int = 
             col.metric(
                 tr(f"metric.{key}"), value,
                 delta=delta, delta_description=tr("change.yoy") if delta else None,
-                delta_color=_delta_color(key), border=True, help=_help(key),
+                delta_color=_delta_color(key), border=True, help=_help(key), height="stretch",
                 chart_data=spark, chart_type="bar" if not m.is_rate else "line",
             )
     partial = periods.period_bucket(view.start, view.end, view.as_of)

@@ -24,6 +24,23 @@ from queries.ingest import table_label
 RECORD_TYPE = {"cases": "case", "complaints": "complaint", "rectifications": "rectification"}
 ID_COL = {"cases": "case_id", "complaints": "complaint_id", "rectifications": "item_id"}
 PERSON_COLS = {"responsible_person"}
+# The columns a reader looks for first, the ones a phone shows without scrolling first of all:
+# the record's id (pinned while the table scrolls sideways), where it is, its dates or progress,
+# then the village; the other chosen columns follow in ledger order. Only the table's order:
+# exports keep the ledger's.
+KEY_COLUMNS = {
+    "cases": ("case_id", "district", "township", "filed_on", "closed_on", "field", "problem_type", "village"),
+    "complaints": ("complaint_id", "district", "township", "received_on", "due_on", "closed_on",
+                   "satisfaction", "village"),
+    "rectifications": ("item_id", "district", "township", "progress_pct", "due_on", "completed_on",
+                       "project", "village"),
+}
+
+
+def column_order(table: str, columns: list[str]) -> list[str]:
+    """`columns` with the table's key columns (`KEY_COLUMNS`) first."""
+    key = [c for c in KEY_COLUMNS[table] if c in columns]
+    return key + [c for c in columns if c not in key]
 
 
 def _config(table: str, columns: list[str]) -> dict:
@@ -36,7 +53,7 @@ def _config(table: str, columns: list[str]) -> dict:
         elif c in export.MONEY:
             cfg[c] = st.column_config.NumberColumn(text, format="%.2f 万元")
         else:
-            cfg[c] = st.column_config.Column(text)
+            cfg[c] = st.column_config.Column(text, pinned=True if c == ID_COL[table] else None)
     return cfg
 
 
@@ -91,7 +108,7 @@ def detail_page(view: View, table: str) -> None:
     page_rows = data.detail_rows(view.url, view.version, table, index.slice((page - 1) * size, size))
     view_rows = fmt.blank_nulls(page_rows.select(cols))  # no "None" in an empty cell
     event = st.dataframe(view_rows, hide_index=True, column_config=_config(table, cols),
-                         key=f"{table}_table", on_select="rerun", selection_mode="single-row", height=460)
+                         column_order=column_order(table, cols), key=f"{table}_table", on_select="rerun", selection_mode="single-row", height=460)
     picked = event.selection.rows if event is not None else []
     if picked:
         record_id = page_rows[ID_COL[table]][picked[0]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import data, fmt, handout
+from dashboard import data, fmt, handout, layout
 from dashboard import components_warning_detail as wd
 from dashboard.export_warnings import to_xlsx
 from dashboard.filterbar import View
@@ -25,7 +25,8 @@ def load(view: View) -> pl.DataFrame:
 def level_counts(warnings: pl.DataFrame, key_prefix: str) -> None:
     """One card per level, red first."""
     counts = dict(warnings.group_by("level").len().iter_rows())
-    cols = st.columns(len(LEVEL_ORDER) + 1)
+    n = len(LEVEL_ORDER) + 1  # two per row on a phone (dashboard/layout.py)
+    cols = layout.card_columns(st.container(key=f"{layout.CARDS_KEY}_{key_prefix}"), [1] * n, n)
     cols[0].metric(tr("warn.counts"), fmt.count(warnings.height, tr("unit.count"), lang()), border=True)
     for col, level in zip(cols[1:], LEVEL_ORDER):
         col.metric(f":{LEVEL_MD[level]}[■] {tr(f'warn.level.{level}')}",
@@ -52,6 +53,16 @@ def _display(warnings: pl.DataFrame, show_persons: bool) -> pl.DataFrame:
     )
 
 
+# The table's order (not the list's): id (pinned while the table scrolls sideways), level, how
+# long overdue and where first, so a phone shows them without scrolling.
+KEY_COLUMNS = ("record_id", "level", "days", "district", "due_on", "rule", "record_type", "township")
+
+
+def column_order(df: pl.DataFrame) -> list[str]:
+    key = [c for c in KEY_COLUMNS if c in df.columns]
+    return key + [c for c in df.columns if c not in key]
+
+
 def _column_config(df: pl.DataFrame) -> dict:
     return {c: st.column_config.TextColumn(tr(f"warn.col.{c}")) for c in df.columns if c not in ("days", "due_on")} | {
         "level": st.column_config.MultiselectColumn(tr("warn.col.level"), options=list(LEVEL_HEX),
@@ -60,6 +71,7 @@ def _column_config(df: pl.DataFrame) -> dict:
         "days": st.column_config.NumberColumn(tr("warn.col.days"), format="%d"),
         "due_on": st.column_config.DateColumn(tr("warn.col.due_on"), format="YYYY-MM-DD"),
         "reason": st.column_config.TextColumn(tr("warn.col.reason"), width="large"),
+        "record_id": st.column_config.TextColumn(tr("warn.col.record_id"), pinned=True),
     }
 
 
@@ -95,7 +107,8 @@ def warning_list(view: View) -> None:
     # A case has no due date: its 时限 cell reads "—", not the "None" a date column shows.
     shown = shown.with_columns(pl.col("due_on").dt.strftime("%Y-%m-%d").fill_null(fmt.BLANK))
     config = _column_config(shown) | {"due_on": st.column_config.TextColumn(tr("warn.col.due_on"))}
-    event = st.dataframe(shown, hide_index=True, column_config=config, key="warn_table",
+    event = st.dataframe(shown, hide_index=True, column_config=config,
+                         column_order=column_order(shown), key="warn_table",
                          on_select="rerun", selection_mode="single-row", height=420)
     if handout.may_take(account, "warnings"):
         export_button(view, account, shown_rows)
