@@ -11,9 +11,10 @@ times in headless chromium in two ways a person does:
 
 "Drawn" (`DRAWN`): the server has finished a run for this page (its `script_finished`
 message), no status widget, stale element, skeleton or spinner is left, the page's main heading
-is there, every plotly chart in the page (hidden tabs too: Streamlit draws them) has its SVG,
-every map its canvas, every table its grid canvas, and the page's own content (`PAGES`) is
-present; then two animation frames are painted. It reports p50/p95 (nearest rank) per page and
+is there, every plotly chart shown has its SVG, every map its canvas, every table its grid
+canvas (those in tabs not open are not drawn by the browser until opened, tables and maps at
+least), and the page's own content (`PAGES`) is present; then two animation frames are
+painted. It reports p50/p95 (nearest rank) per page and
 way, and each try's milliseconds. Before timing, every page is opened once untimed, so the
 figures are those of a server that has served each page before (the caches a running server
 has), not its very first visit after a start.
@@ -58,9 +59,10 @@ DRAWN = """([heading, needed]) => {
                              + '[data-testid="stSkeleton"], [data-testid="stSpinner"]')) return false;
   if (heading !== null && !q('h1').some(h => h.innerText.trim() === heading)) return false;
   if (!needed.every(s => document.querySelector(s))) return false;
-  if (q('[data-testid="stPlotlyChart"]').some(e => !e.querySelector('.main-svg'))) return false;
-  if (q('[data-testid="stDeckGlJsonChart"]').some(e => !e.querySelector('canvas'))) return false;
-  return !q('[data-testid="stDataFrame"]').some(e => !e.querySelector('canvas'));
+  const shown = s => q(s).filter(e => e.checkVisibility());  // not in a tab that is not open
+  if (shown('[data-testid="stPlotlyChart"]').some(e => !e.querySelector('.main-svg'))) return false;
+  if (shown('[data-testid="stDeckGlJsonChart"]').some(e => !e.querySelector('canvas'))) return false;
+  return !shown('[data-testid="stDataFrame"]').some(e => !e.querySelector('canvas'));
 }"""
 
 
@@ -154,14 +156,19 @@ async def measure(base: str, names: list[str], tries: int) -> dict:
         ctx = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
         try:
             for name in names:  # the server's (and the browser's) first visit of each page: not timed
-                await open_by_link(ctx, base, name, [], timeout_s=600)
+                try:
+                    await open_by_link(ctx, base, name, errors, timeout_s=600)
+                except Exception as exc:  # noqa: BLE001 - a counted error, not a crash
+                    errors.append(f"{name} first visit: {str(exc).splitlines()[0][:200]}")
             for _ in range(tries):
                 for name in names:
                     for way, fn in (("link", open_by_link), ("nav", open_by_nav)):
                         try:
                             timings[name][way].append(await fn(ctx, base, name, errors))
+                            print(f"{name} by {way}: {timings[name][way][-1]:,.0f} ms", file=sys.stderr, flush=True)
                         except Exception as exc:  # noqa: BLE001 - a counted error, not a crash
                             errors.append(f"{name} by {way}: {str(exc).splitlines()[0][:200]}")
+                            print(errors[-1], file=sys.stderr, flush=True)
         finally:
             await browser.close()
     return {"pages": {n: {way: summary(ms) for way, ms in w.items()} for n, w in timings.items()},
