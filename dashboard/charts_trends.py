@@ -186,7 +186,14 @@ def handling_box(df: pl.DataFrame, axis_title: str, limit_label: str) -> go.Figu
     fig = go.Figure()
     order = [safe.plot(r) for r in
              df.group_by("region").agg(pl.col("days").median()).sort("days", descending=True)["region"]]
-    fig.add_trace(go.Box(x=[safe.plot(r) for r in df["region"]], y=df["days"].to_list(), marker_color=PRIMARY,
+    # One value per record (tens of thousands): handed over as arrays, which plotly takes as they
+    # are (and sends as typed arrays) instead of validating a list element by element, most of
+    # the 趋势 page's server time. The same figure: the same values, names escaped per region.
+    names = df["region"].fill_null("")
+    escaped = {r: safe.plot(r) for r in names.unique().to_list()}
+    days = df["days"]
+    fig.add_trace(go.Box(x=names.replace_strict(escaped, return_dtype=pl.String).to_numpy(),
+                         y=days.to_numpy() if days.null_count() == 0 else days.to_list(), marker_color=PRIMARY,
                          boxpoints=False, name=axis_title))
     lim = df.group_by("region").agg(pl.col("limit").median())
     fig.add_trace(go.Scatter(x=[safe.plot(r) for r in lim["region"]], y=lim["limit"].to_list(), mode="markers",

@@ -59,8 +59,9 @@ def series_tab(view: View, metric: str, every: str) -> None:
         found = data.anomalies(*view.args(), metric)
         if every == "1mo":
             marks = set(found["month"].to_list())
-    fig = ct.trend_with_last_year(df, every, lang(), METRICS[metric].unit, tr("trend.this"), tr("trend.last"),
-                                  _axis(metric), marks)
+    fig = data.figure(("trend", *view.args(), metric, every, lang(), tr("trend.this"), tr("trend.last"), _axis(metric)),
+                      lambda: ct.trend_with_last_year(df, every, lang(), METRICS[metric].unit, tr("trend.this"),
+                                                      tr("trend.last"), _axis(metric), marks))
     st.plotly_chart(fig, key="trend_chart", on_select=lambda: _narrow_period("trend_chart", every),
                     selection_mode="points", config={"displaylogo": False})
     st.caption(tr("trend.click_hint"))
@@ -72,7 +73,9 @@ def series_tab(view: View, metric: str, every: str) -> None:
     if every == "1y":
         st.caption(tr("trend.mom_yearly"))
     else:
-        st.plotly_chart(ct.change_bars(df, every, lang(), METRICS[metric].is_rate, tr("trend.mom_title")),
+        st.plotly_chart(data.figure(("change", *view.args(), metric, every, lang(), tr("trend.mom_title")),
+                                    lambda: ct.change_bars(df, every, lang(), METRICS[metric].is_rate,
+                                                           tr("trend.mom_title"))),
                         key="trend_change_chart", config={"displaylogo": False})
     if metric in BREAKDOWN and "field" in BREAKDOWN[metric]:
         st.markdown(f"**{tr('trend.anomalies')}**")
@@ -95,8 +98,9 @@ def composition_tab(view: View, metric: str, every: str) -> None:
     if df.is_empty():
         st.info(tr("empty.period"))
         return
-    st.plotly_chart(ct.composition(df, metric, every, lang(), _axis(metric)), key="trend_composition_chart",
-                    config={"displaylogo": False})
+    st.plotly_chart(data.figure(("composition", *view.args(), metric, by, every, lang(), _axis(metric)),
+                                lambda: ct.composition(df, metric, every, lang(), _axis(metric))),
+                    key="trend_composition_chart", config={"displaylogo": False})
 
 
 def regions_tab(view: View, metric: str, every: str) -> None:
@@ -105,8 +109,10 @@ def regions_tab(view: View, metric: str, every: str) -> None:
     if df.is_empty():
         st.info(tr("overview.no_children"))
         return
-    st.plotly_chart(ct.regions_lines(df, metric, every, lang(), METRICS[metric].unit, _axis(metric),
-                                     per10k and not METRICS[metric].is_rate),
+    per10k = per10k and not METRICS[metric].is_rate
+    st.plotly_chart(data.figure(("regions", *view.args(), metric, every, per10k, lang(), _axis(metric)),
+                                lambda: ct.regions_lines(df, metric, every, lang(), METRICS[metric].unit,
+                                                         _axis(metric), per10k)),
                     key="trend_regions_chart", config={"displaylogo": False})
 
 
@@ -118,7 +124,8 @@ def funnel_tab(view: View) -> None:
         st.info(tr("empty.period"))
         return
     left, right = st.columns([2, 3])
-    left.plotly_chart(ct.funnel(df), key="trend_funnel_chart", config={"displaylogo": False})
+    left.plotly_chart(data.figure(("funnel", *view.args(), lang()), lambda: ct.funnel(df)), key="trend_funnel_chart",
+                      config={"displaylogo": False})
     wide = (df.filter(pl.col("district_code") != "__all__")
             .pivot(on="link", index="district", values="count", aggregate_function="first")
             .rename({"district": tr("filter.district")}))
@@ -152,8 +159,9 @@ def forms_tab(view: View) -> None:
     if df.height:
         st.markdown(f"**{tr('trend.forms_by_region')}**")
         labels = [tr(f"metric.{k}") for k in FORM_KEYS]
-        st.plotly_chart(ct.forms_by_region(df, labels, tr("trend.person_times")), key="trend_forms_chart",
-                        config={"displaylogo": False})
+        st.plotly_chart(data.figure(("forms", *view.args(), *labels, tr("trend.person_times")),
+                                    lambda: ct.forms_by_region(df, labels, tr("trend.person_times"))),
+                        key="trend_forms_chart", config={"displaylogo": False})
 
 
 def leads_tab(view: View) -> None:
@@ -208,5 +216,6 @@ def handling_tab(view: View) -> None:
             if frame.is_empty():
                 st.info(tr("empty.period"))
             else:
-                st.plotly_chart(ct.handling_box(frame, tr("trend.days_axis"), tr("trend.limit")), key=key,
-                                config={"displaylogo": False})
+                fig = data.figure((key, *view.args(), lang(), tr("trend.days_axis"), tr("trend.limit")),
+                                  lambda frame=frame: ct.handling_box(frame, tr("trend.days_axis"), tr("trend.limit")))
+                st.plotly_chart(fig, key=key, config={"displaylogo": False})

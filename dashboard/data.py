@@ -406,3 +406,16 @@ def detail_rows(url: str, data_version: int, table: str, index: pl.Series) -> pl
     from queries import details
 
     return details.rows(_tables(url, data_version), table, index)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def figure(key: tuple, _build):
+    """A chart built once per `key` and shared by every session: `key` holds everything the
+    chart is drawn from (the page's query arguments, url and data version included, so a new
+    version builds anew, and the language and labels), `_build` (not hashed) makes it.
+
+    Plotly's validation of a figure's data is most of a chart page's server time (趋势 builds
+    ten; its handling-time boxes hold every closed record), and a page opened again, by anyone,
+    shows the same figures. Callers must not change the figure (st.plotly_chart does not: it
+    serialises a copy)."""
+    return _build()

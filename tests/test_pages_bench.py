@@ -1,0 +1,104 @@
+"""The page-opening benchmark's own parts: what counts as a drawn page, its percentiles, its
+pages and their navigation entries, and the command itself (one try per way on a small demo),
+so `python -m benchmarks.pages` keeps working. No timing is asserted."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks import pages
+from dashboard.i18n import t
+
+
+def test_every_page_is_reached_by_its_nav_section_and_entry_and_has_its_heading():
+    for name, (path, section, entry, heading, needed) in pages.PAGES.items():
+        assert t(section) != section and t(entry) != entry, name  # real i18n keys, not echoed
+        assert heading is None or t(heading) != heading, name
+        assert needed, name
+    assert pages.PAGES["map"][0] == "map" and pages.PAGES["overview"][0] == ""
+
+
+def test_drawn_is_given_the_heading_in_the_pages_language():
+    assert pages.drawn_args("trends") == [t("trend.title", "zh"), [pages.PLOT]]
+    assert pages.drawn_args("trends", "en")[0] == t("trend.title", "en")
+    assert pages.drawn_args("briefing")[0] is None  # the deck has no page heading
+
+
+def test_the_summary_is_nearest_rank_over_the_tries_in_order():
+    s = pages.summary([900.0, 100.0, 500.0])
+    assert (s["tries"], s["ms_p50"], s["ms_p95"], s["ms_max"], s["ms"]) == (3, 500.0, 900.0, 900.0,
+                                                                           [900.0, 100.0, 500.0])
+    assert pages.summary([])["ms_p50"] is None
+
+
+def test_a_bad_number_of_tries_is_refused(capsys):
+    assert pages.main(["--tries", "0"]) == 2
+    assert "--tries" in capsys.readouterr().err
+
+
+def test_an_unknown_page_is_refused():
+    with pytest.raises(SystemExit):
+        pages.build_parser().parse_args(["--page", "nowhere"])
+
+
+# Pages standing in for Streamlit's: what DRAWN reads is only the DOM.
+HEAD = '<h1>趋势与对比</h1>'
+CHART = '<div data-testid="stPlotlyChart"><svg class="main-svg"></svg></div>'
+
+
+@pytest.fixture(scope="module")
+def blank_page():
+    """One headless chromium tab for the DOM cases below."""
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.load import FLAGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
+        yield browser.new_page()
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("body", "drawn"), [
+    (HEAD + CHART, True),
+    (HEAD + CHART + '<div data-testid="stSkeleton"></div>', False),          # a part still coming
+    (HEAD + CHART + '<div data-testid="stSpinner"></div>', False),
+    (HEAD + CHART + '<div data-testid="stStatusWidget"></div>', False),      # still running
+    (HEAD + '<div data-stale="true">' + CHART + '</div>', False),            # from the previous run
+    (CHART, False),                                                          # no heading
+    ('<h1>总览</h1>' + CHART, False),                                        # another page's heading
+    (HEAD, False),                                                           # no chart
+    (HEAD + CHART + '<div data-testid="stPlotlyChart"></div>', False),       # one chart not drawn
+    (HEAD + CHART + '<div data-testid="stDeckGlJsonChart"></div>', False),   # a map without its canvas
+    (HEAD + CHART + '<div data-testid="stDataFrame"></div>', False),         # a table without its grid
+    (HEAD + CHART + '<div data-testid="stDataFrame"><canvas></canvas></div>', True),
+    (HEAD + CHART + '<div hidden><div data-testid="stDataFrame"></div></div>', True),  # in a closed tab
+])
+def test_a_page_counts_as_drawn_only_when_nothing_is_left_to_come(blank_page, body, drawn):
+    blank_page.set_content(f"<html><body>{body}</body></html>")
+    assert blank_page.evaluate(pages.DRAWN, pages.drawn_args("trends")) is drawn
+
+
+def _well_formed(way: dict, tries: int) -> None:
+    assert way["tries"] == tries and len(way["ms"]) == tries
+    assert all(isinstance(v, float) and v > 0 for v in way["ms"])
+    assert way["ms_p50"] <= way["ms_p95"] <= way["ms_max"]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_pages_command_opens_each_page_both_ways_and_reports(tmp_path):
+    out = tmp_path / "pages.json"
+    code = pages.main(["--tries", "1", "--scale", "0.05", "--page", "overview", "map", "trends",
+                       "--out", str(out)])
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert code == 0 and result["errors"] == 0, result["error_samples"]
+    assert list(result["pages"]) == ["overview", "map", "trends"]
+    for name, ways in result["pages"].items():
+        assert set(ways) == {"link", "nav"}, name
+        for way in ways.values():
+            _well_formed(way, 1)
+    assert (result["tries"], result["scale"], result["cases"]) == (1, 0.05, None)
+    assert isinstance(result["build_s"], float)
