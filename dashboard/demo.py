@@ -54,6 +54,7 @@ DESCRIPTIONS = ["村集体资产底数不清、台账不全", "惠农补贴发�
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程")
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰涛明超秀英华平刚桂兰建国志红玉梅文斌宇浩凯鹏辉霞丹")
 NOTES = ["已完成问题摸排", "正在制定整改方案", "正在推进整改", "已完成大部分整改", "整改进入收尾阶段"]
+NOTE_STAGE_FROM = [0, 15, 30, 70, 90]  # progress % from which each note above applies
 
 # Per-year volumes at scale 1.
 CASES_PER_YEAR, COMPLAINTS_PER_YEAR, RECTS_PER_YEAR = 1_500, 20_000, 3_000
@@ -427,9 +428,14 @@ def _rectifications(rng, regions, names, cal, scale, end, cases, planted, bar):
                .unique(["item_id", "reported_on"], keep="last", maintain_order=True)
                .sort("item_id", "reported_on")
                .with_columns(pl.col("progress_pct").cum_max().over("item_id")))
+    # A report's words follow its progress (a 2 % item has not "mostly finished"); one in five
+    # still reads the stage before, as real reports lag their figures.
+    lag = rng.integers(0, len(NOTES), updates.height) == 0
+    stage = np.searchsorted(NOTE_STAGE_FROM, updates["progress_pct"].to_numpy(), side="right") - 1
+    stage = np.clip(stage - lag, 0, len(NOTES) - 1)
     updates = updates.with_columns(
         pl.when(pl.col("progress_pct") >= 100).then(pl.lit("已完成整改"))
-        .otherwise(pl.lit(np.asarray(NOTES, dtype=object)[rng.integers(0, len(NOTES), updates.height)].astype(str)))
+        .otherwise(pl.Series(np.asarray(NOTES, dtype=object)[stage].astype(str)))
         .alias("note"))
     bar.update(1)
     last = updates.group_by("item_id").agg(pl.col("reported_on").max().alias("last_update_on"),

@@ -233,3 +233,19 @@ def test_online_reports_lead_and_handed_over_leads_are_about_one_in_five(data):
     assert share["channel"][0] == "网络"
     handed_over = share.filter(pl.col("channel").is_in(LEAD_CHANNELS))["proportion"].sum()
     assert 0.15 <= handed_over <= 0.25
+
+
+def test_a_progress_report_reads_its_stage_or_the_one_before(data):
+    u = data.tables.progress_updates.filter(pl.col("progress_pct") < 100)
+    stage_of = {note: i for i, note in enumerate(demo.NOTES)}
+    stage = u["progress_pct"].map_elements(
+        lambda p: max(i for i, start in enumerate(demo.NOTE_STAGE_FROM) if p >= start), return_dtype=pl.Int64)
+    said = u["note"].replace_strict(stage_of, return_dtype=pl.Int64)
+    lag = (stage - said).to_list()
+    assert set(lag) <= {0, 1}
+    assert 0.1 < sum(lag) / len(lag) < 0.3  # about one in five reads the stage before
+
+
+def test_a_report_of_a_few_percent_never_says_the_work_is_mostly_done(data):
+    low = data.tables.progress_updates.filter(pl.col("progress_pct") < 30)
+    assert not low["note"].is_in(["已完成大部分整改", "整改进入收尾阶段"]).any()
