@@ -131,7 +131,8 @@ def _hover_until_picked(page, x: float, y: float, name: str) -> bool:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_without_exception_or_outside_request(server, browser, path):
-    page, outside, errors = _open(browser, f"{server}/{path}?{MARCH}", ready='[data-testid="stHeading"]')
+    # the page's own heading (the sidebar's title is one too, drawn before the page)
+    page, outside, errors = _open(browser, f"{server}/{path}?{MARCH}", ready='[data-testid="stMain"] [data-testid="stHeading"], [data-testid="stMain"] .brief-title')
     assert page.query_selector_all('[data-testid="stException"]') == []
     assert outside == [] and errors == []
     page.close()

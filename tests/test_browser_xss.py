@@ -105,7 +105,10 @@ def _sign_in(page, url: str, user: str = "alice") -> None:
 
 
 def _settle(page) -> None:
-    page.wait_for_selector('[data-testid="stHeading"]:visible', timeout=120_000)  # one may sit in a closed expander
+    # in the page itself (the sidebar's title is a heading too); one may sit in a closed expander
+    # (汇报's first slide is its title in fixed markup, .brief-title)
+    page.wait_for_selector('[data-testid="stMain"] [data-testid="stHeading"]:visible, '
+                           '[data-testid="stMain"] .brief-title:visible', timeout=120_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
     page.wait_for_timeout(300)  # let the last delta paint before the DOM is read
 
@@ -158,6 +161,9 @@ def test_every_slide_and_the_slide_mode_show_ledger_text_as_text(xss_server, bro
     page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
     seen = _watch(page, base)
     _sign_in(page, f"{base}/briefing?{MARCH}")
+    # the sidebar's title is a heading too, so wait for the page's own first slide to be drawn
+    page.get_by_text("第 1 / 8 页", exact=True).wait_for(timeout=120_000)
+    _settle(page)
     texts = [_check(page, seen, "slide 1")]
     assert f"{CITY}基层监督工作情况汇报" in texts[0]
     for i in range(2, 9):

@@ -141,8 +141,17 @@ def _ranking_bars(at) -> list[str]:
     return json.loads(spec)["data"][0]["y"]
 
 
+def _in_totals(app, metric: str | None = None):
+    """The overview ranking in totals: per 10,000 (its default) has no bar for an own level,
+    which has no population."""
+    if metric:
+        app.selectbox(key="overview_rank_metric.zh").set_value(metric)
+    return app.toggle(key="overview_rank_per10k").set_value(False).run()
+
+
 def test_overview_ranking_has_a_bar_for_the_city_own_level(app):
     app.run()
+    _in_totals(app, "cases_filed")
     assert not app.exception
     assert _ranking_bars(app) == ["乙区", "示例市本级", "甲区"]  # 1, 1, 3 cases filed
 
@@ -150,12 +159,16 @@ def test_overview_ranking_has_a_bar_for_the_city_own_level(app):
 def test_overview_map_states_the_own_level_figure_under_the_map(app):
     app.run()
     app.selectbox(key="district").set_value(fx.DIST_A).run()
+    _in_totals(app, "complaints_received")
     texts = [t.value for t in app.text]
     assert any(t.startswith("甲区本级（") and "信访件数 1 件" in t for t in texts), texts
 
 
 def test_own_level_is_named_in_english(app):
     app.query_params["lang"] = "English"
+    # 立案数 in totals, set before the one run (AppTest cannot rerun an English select box)
+    app.session_state["overview_rank_metric.en"] = "cases_filed"
+    app.session_state["overview_rank_per10k"] = False
     app.run()
     assert not app.exception
     assert "示例市 (own level)" in _ranking_bars(app)
