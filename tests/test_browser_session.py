@@ -56,7 +56,9 @@ def _sign_in(page, base: str, user: str, path: str = "") -> None:
     page.get_by_label("用户名").fill(user)
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_selector(CARDS if not path else '[data-testid="stHeading"]', timeout=60_000)
+    # a page's own heading: the sidebar's title is a heading too, drawn before the page
+    page.wait_for_selector(CARDS if not path else '[data-testid="stMain"] [data-testid="stHeading"], '
+                           '[data-testid="stMain"] .brief-title', timeout=60_000)
     _settled(page)
 
 
