@@ -3,18 +3,18 @@ import streamlit as st
 
 from dashboard import components_warnings as cw
 from dashboard import filterbar
-from dashboard.ui import tr
+from dashboard.ui import lang, tr
 
 view: filterbar.View = st.session_state["view"]
 
 st.title(tr("warn.title"))
 st.caption(filterbar.caption(view))
 
-tab_list, tab_units, tab_projects = st.tabs(
-    [tr("warn.tab.list"), tr("warn.tab.units"), tr("warn.tab.projects")])
-with tab_list:
-    cw.warning_list(view)
-with tab_units:
-    cw.slow_boards(view)
-with tab_projects:
-    cw.project_board(view)
+# Only the open tab is drawn (its key holds a label, so one per language), as on 趋势.
+parts = (("warn.tab.list", cw.warning_list), ("warn.tab.units", cw.slow_boards),
+         ("warn.tab.projects", cw.project_board))
+for tab, (_, draw) in zip(st.tabs([tr(label) for label, _ in parts], key=f"warn_tab.{lang()}",
+                                  on_change="rerun"), parts):
+    if tab.open:
+        with tab:
+            draw(view)

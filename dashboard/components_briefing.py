@@ -6,7 +6,7 @@ from datetime import date
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import auth, briefing, data, handout, safe
+from dashboard import auth, briefing, data, filterbar, handout, safe
 from dashboard.charts import PRIMARY, _base_layout
 from dashboard.filterbar import View
 from dashboard.ui import tr
@@ -155,7 +155,9 @@ def show(view: View) -> None:
     presenting = bool(st.session_state.get("brief_presenting"))
     if presenting:
         st.html(SHOW_CSS)
-    else:
+    else:  # the show is the slides alone; the page has its heading like every other
+        st.title(tr("brief.title"))
+        st.caption(filterbar.caption(view))
         st.button(tr("brief.start"), key="brief_start", type="primary", icon=":material/slideshow:",
                   on_click=_present, args=(True,))
     chosen = _chosen(keys, titles)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, components_map, data, fmt, safe
-from dashboard.components_warnings import LEVEL_HEX, _board_config, _board_rows, load as load_warnings
+from dashboard import charts, components_map, data, fmt, safe, small_table
+from dashboard.components_warnings import LEVEL_MD, load as load_warnings
 from dashboard.filterbar import View
 from dashboard.ui import lang, lang_key, own_level_names, remember, tr
 from queries import boards
@@ -135,9 +135,8 @@ def worsened(view: View, n: int = 8) -> dict | None:
         st.info(tr("overview.worse_none"))
         return first
     shown = worse_rows(found.head(n))
-    config = {c: st.column_config.TextColumn(tr(f"overview.worse.{c}")) for c in shown.columns}
-    config["metric"] = st.column_config.TextColumn(tr("overview.worse.metric"), width="medium")
-    st.dataframe(shown, hide_index=True, column_config=config, key="overview_worse_table")
+    small_table.show(shown, {c: (tr(f"overview.worse.{c}"), small_table.text) for c in shown.columns},
+                     key="overview_worse_table")
     return first
 
 
@@ -165,9 +164,9 @@ def _slow_townships(towns: pl.DataFrame) -> None:
     if towns.is_empty():
         st.caption(tr("overview.slow_none"))
         return
-    t = _board_rows(own_level_names(towns, "township").select(
-        "rank", "township", "district", "overdue", "open_warnings", "overdue_change"))
-    st.dataframe(t, hide_index=True, column_config=_slow_config(t), key="overview_slow_townships")
+    t = own_level_names(towns, "township")
+    small_table.show(t, _slow_columns(("rank", "township", "district", "overdue", "open_warnings", "overdue_change")),
+                     key="overview_slow_townships")
 
 
 def _slow_units(units: pl.DataFrame) -> None:
@@ -175,21 +174,18 @@ def _slow_units(units: pl.DataFrame) -> None:
     if units.is_empty():
         st.caption(tr("overview.slow_no_units"))
     else:
-        u = _board_rows(units.select("rank", "unit", "overdue", "open_warnings", "overdue_change"))
-        st.dataframe(u, hide_index=True, column_config=_slow_config(u), key="overview_slow_units")
+        small_table.show(units, _slow_columns(("rank", "unit", "overdue", "open_warnings", "overdue_change")),
+                         key="overview_slow_units")
 
 
-def _slow_config(df: pl.DataFrame) -> dict:
-    """The boards' columns, narrowed to fit half the page: rank and counts small."""
-    config = _board_config(df)
-    for c, label in (("rank", "board.rank"), ("overdue", "board.overdue"), ("open_warnings", "board.open_warnings")):
-        config[c] = st.column_config.NumberColumn(tr(label), format="localized" if c != "rank" else "%d",
-                                                  width="small")
-    config["overdue_change"] = st.column_config.NumberColumn(tr("overview.vs_last_month"), format="%+d",
-                                                             width="small")
-    if "unit" in df.columns:
-        config["unit"] = st.column_config.TextColumn(tr("warn.col.unit"), width="medium")
-    return config
+def _slow_columns(names: tuple[str, ...]) -> dict:
+    """The boards' columns as the overview shows their tops: labels and cell texts."""
+    known = {"rank": ("board.rank", small_table.whole), "township": ("warn.col.township", small_table.text),
+             "district": ("warn.col.district", small_table.text), "unit": ("warn.col.unit", small_table.text),
+             "overdue": ("board.overdue", small_table.whole),
+             "open_warnings": ("board.open_warnings", small_table.whole),
+             "overdue_change": ("overview.vs_last_month", small_table.signed)}
+    return {c: (tr(known[c][0]), known[c][1]) for c in names}
 
 
 def warning_groups(view: View, n: int = 10) -> None:
@@ -204,17 +200,15 @@ def warning_groups(view: View, n: int = 10) -> None:
     if groups.is_empty():
         st.info(tr("warn.none"))
         return
-    shown = group_rows(groups)
-    config = {
-        "level": st.column_config.MultiselectColumn(tr("warn.col.level"), options=list(LEVEL_HEX),
-                                                    color=list(LEVEL_HEX.values()), width="small",
-                                                    format_func=lambda lv: tr(f"warn.level.{lv}")),
-        "rule": st.column_config.TextColumn(tr("warn.col.rule")),
-        "who": st.column_config.TextColumn(tr("overview.group.who"), width="medium"),
-        "warnings": st.column_config.NumberColumn(tr("overview.group.warnings"), format="localized"),
-        "worst": st.column_config.TextColumn(tr("overview.group.worst")),
-    }
-    st.dataframe(shown, hide_index=True, column_config=config, key="overview_warn_groups")
+    small_table.show(group_rows(groups), {
+        # The level is the rules' own vocabulary (红/橙/黄), never a ledger value: a coloured badge.
+        "level": (tr("warn.col.level"),
+                  lambda lv: small_table.Markup(f":{LEVEL_MD[lv]}-badge[{tr(f'warn.level.{lv}')}]")),
+        "rule": (tr("warn.col.rule"), small_table.text),
+        "who": (tr("overview.group.who"), small_table.text),
+        "warnings": (tr("overview.group.warnings"), small_table.whole),
+        "worst": (tr("overview.group.worst"), small_table.text),
+    }, key="overview_warn_groups")
 
 
 def group_rows(groups: pl.DataFrame) -> pl.DataFrame:
@@ -222,12 +216,12 @@ def group_rows(groups: pl.DataFrame) -> pl.DataFrame:
     rows = groups.to_dicts()
     worst = [tr(f"warn.worst.{r['rule']}", n=f"{r['worst']:,.0f}") if r["worst"] is not None else "—" for r in rows]
     return pl.DataFrame({
-        "level": [[r["level"]] for r in rows],
+        "level": [r["level"] for r in rows],
         "rule": [tr(f"rule.{r['rule']}") for r in rows],
         "who": [r["unit"] or r["area"] or "—" for r in rows],
         "warnings": [r["warnings"] for r in rows],
         "worst": worst,
-    }, schema={"level": pl.List(pl.String), "rule": pl.String, "who": pl.String, "warnings": pl.Int64,
+    }, schema={"level": pl.String, "rule": pl.String, "who": pl.String, "warnings": pl.Int64,
                "worst": pl.String})
 
 

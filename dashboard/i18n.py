@@ -314,6 +314,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "brief.counter": ("第 {i} / {n} 页", "Slide {i} of {n}"),
     "brief.download": ("下载 PowerPoint（可编辑）", "Download PowerPoint (editable)"),
     "brief.summary": ("下载一页纸摘要（A4）", "Download one-page summary (A4)"),
+    "brief.title": ("会议汇报", "Meeting briefing"),
     "brief.start": ("开始放映", "Start slide show"),
     "brief.exit": ("退出放映", "End show"),
     "brief.show_keys": ("← → 或空格翻页 · Esc 退出 · F11 浏览器全屏",

@@ -48,6 +48,11 @@ CSS = f"""<style>
   [data-testid="stMetricValue"] {{ font-size: 1.5rem; }}
   [class*="st-key-{CARDS_KEY}"] [data-testid="stColumn"] [data-testid="stColumn"] {{ flex: 1 1 0% !important; }}
 }}
+/* The short static lists (dashboard/small_table.py): a cell on one line ("园梅县", not "园梅"
+   over "县"), the table scrolling sideways where the screen is narrower than it. */
+[data-testid="stTable"] {{ overflow-x: auto; }}
+[data-testid="stTable"] th, [data-testid="stTable"] td,
+[data-testid="stTable"] [data-testid="stMarkdownContainer"] p {{ white-space: nowrap; }}
 </style>"""
 
 

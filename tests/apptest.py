@@ -7,6 +7,7 @@ tests. Every rerun re-reads the account, so it must exist in the database."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -43,3 +44,25 @@ def signed_in(role: str = "staff", region: str | None = None, params: dict | Non
     for key, value in (params or {}).items():
         at.query_params[key] = value
     return at
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open the tab `label` of the tabs keyed `key` (tabs that track their state: only the open
+    one is drawn), as a click on it does: its label into the key's state, then a rerun."""
+    at.session_state[key] = label
+    return at.run()
+
+
+def plain(text: str) -> str:
+    """A static table's cell (dashboard/small_table.py) as the reader sees it: its markdown
+    escapes resolved."""
+    from dashboard.safe import WORD_JOINER
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text).replace(WORD_JOINER, "")
+
+
+def table_rows(at: AppTest, first_header: str) -> list[dict]:
+    """The rows of the one static table whose first header reads `first_header`, as shown."""
+    found = [t.value for t in at.table if plain(str(t.value.columns[0])) == first_header]
+    assert len(found) == 1, [list(t.value.columns) for t in at.table]
+    return [{plain(k): plain(v) for k, v in row.items()} for row in found[0].to_dict("records")]

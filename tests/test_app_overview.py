@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from queries import store
 from tests import fixtures as fx
-from tests.apptest import signed_in
+from tests.apptest import plain, signed_in, table_rows
 
 MARCH_PARAMS = {"period": "自定义", "range": ["2024-03-01", "2024-03-31"], "as_of": "2024-03-31"}
 
@@ -79,11 +79,8 @@ def _bars(at: AppTest) -> dict:
     return dict(zip(bar["y"], bar["x"]))
 
 
-def _frame(at: AppTest, first_column: str) -> list[dict]:
-    """The rows of the table whose first column is `first_column`."""
-    found = [d.value for d in at.dataframe if list(d.value.columns)[:1] == [first_column]]
-    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
-    return found[0].to_dict("records")
+def _frame(at: AppTest, first_header: str) -> list[dict]:
+    return table_rows(at, first_header)
 
 
 def test_ranking_defaults_to_complaints_per_10000_residents_and_says_so(app):
@@ -124,38 +121,38 @@ def test_a_rate_is_ranked_as_it_is_and_the_toggle_is_off(app):
 def test_what_got_worse_lists_district_a_overdue_against_none_last_year(app):
     app.run()
     # r2 and r5 overdue at 31 March 2024; nothing overdue at 31 March 2023; base 0 < 5: no %.
-    assert _frame(app, "region") == [
-        {"region": "甲区", "metric": "逾期事项", "this": "2 件", "last": "0 件", "change": "+2 件"}]
+    assert _frame(app, "区域") == [{"区域": "甲区", "指标": "逾期事项", "本期": "2 件", "去年同期": "0 件", "变化": "+2 件"}]
     assert "**甲区** · 逾期事项 \\+2 件" in [m.value for m in app.markdown]
 
 
 def test_choosing_one_indicator_narrows_what_got_worse(app):
     app.run()
     app.selectbox(key="overview_worse_metric.zh").set_value("closure_rate").run()
-    assert not [d for d in app.dataframe if list(d.value.columns)[:1] == ["region"]]
+    assert not [t for t in app.table if plain(str(t.value.columns[0])) == "区域"]
     assert "与去年同期相比，各下级区域的上述指标均未变差。" in [i.value for i in app.info]
     app.selectbox(key="overview_worse_metric.zh").set_value("rectifications_overdue").run()
-    assert [r["region"] for r in _frame(app, "region")] == ["甲区"]
+    assert [r["区域"] for r in _frame(app, "区域")] == ["甲区"]
 
 
 def test_who_is_slow_shows_the_townships_board_top(app):
     app.run()
     # 甲一镇: r5 overdue, warnings R1 r5 and R2 r4; 甲二街道: r2 overdue, R1 r2 (queries/boards.py).
-    rows = _frame(app, "rank")
-    assert [(r["township"], r["overdue"], r["open_warnings"]) for r in rows] == [("甲一镇", 1, 2), ("甲二街道", 1, 1)]
+    rows = _frame(app, "排名")
+    assert [(r["排名"], r["乡镇（街道）"], r["逾期"], r["预警"]) for r in rows] == [
+        ("1", "甲一镇", "1", "2"), ("2", "甲二街道", "1", "1")]
     assert "**甲一镇** · 逾期 1 件 · 预警 2 条" in [m.value for m in app.markdown]
     assert "逾期整改事项均未填写责任单位。" in [c.value for c in app.caption]  # the fixture names no unit
 
 
 def test_warnings_are_grouped_by_rule_and_place_not_listed_one_by_one(app):
     app.run()
-    rows = _frame(app, "level")
-    assert [(r["rule"], r["who"], r["warnings"], r["worst"]) for r in rows] == [
-        ("R1 逾期未完成", "甲一镇", 1, "逾期 275 天"),     # r5 due 2023-06-30
-        ("R1 逾期未完成", "甲二街道", 1, "逾期 16 天"),    # r2 due 2024-03-15
-        ("C1 信访逾期", "乙一乡", 1, "逾期 11 天"),        # q4 due 2024-03-20
-        ("R2 临期进度低", "甲一镇", 1, "仅剩 0 天"),       # r4 due on as_of, 0 %
-        ("K2 后续环节未完成", "甲一镇", 1, "审结 377 天")]  # c4 closed 2023-03-20, no revisit
+    rows = _frame(app, "等级")
+    assert [(r["等级"], r["规则"], r["责任单位 / 所在地"], r["预警数"], r["最严重"]) for r in rows] == [
+        (":red-badge[红色预警]", "R1 逾期未完成", "甲一镇", "1", "逾期 275 天"),     # r5 due 2023-06-30
+        (":red-badge[红色预警]", "R1 逾期未完成", "甲二街道", "1", "逾期 16 天"),    # r2 due 2024-03-15
+        (":red-badge[红色预警]", "C1 信访逾期", "乙一乡", "1", "逾期 11 天"),        # q4 due 2024-03-20
+        (":orange-badge[橙色预警]", "R2 临期进度低", "甲一镇", "1", "仅剩 0 天"),    # r4 due on as_of, 0 %
+        (":yellow-badge[黄色预警]", "K2 后续环节未完成", "甲一镇", "1", "审结 377 天")]  # c4 closed 2023-03-20
     assert "截至 2024-03-31 共 5 条预警：红色 3 · 橙色 1 · 黄色 1" in [c.value for c in app.caption]
 
 
@@ -166,8 +163,8 @@ def test_the_answers_read_in_english(app):
     heads = [h.value for h in app.subheader]
     assert heads[:4] == ["Where problems concentrate", "What got worse (YoY)",
                          "Who is slow", "Main warnings (by rule and unit)"]
-    assert _frame(app, "region")[0]["metric"] == "Overdue items"
-    assert [r["worst"] for r in _frame(app, "level")][:2] == ["days overdue: 275", "days overdue: 16"]
+    assert _frame(app, "Region")[0]["Indicator"] == "Overdue items"
+    assert [r["Most serious"] for r in _frame(app, "Level")][:2] == ["days overdue: 275", "days overdue: 16"]
 
 
 def test_the_answers_come_before_the_cards(app):

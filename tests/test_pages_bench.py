@@ -27,7 +27,7 @@ def test_every_page_is_reached_by_its_nav_section_and_entry_and_has_its_heading(
 def test_drawn_is_given_the_heading_in_the_pages_language():
     assert pages.drawn_args("trends") == [t("trend.title", "zh"), [pages.PLOT]]
     assert pages.drawn_args("trends", "en")[0] == t("trend.title", "en")
-    assert pages.drawn_args("briefing")[0] is None  # the deck has no page heading
+    assert pages.drawn_args("briefing")[0] == "会议汇报"  # the page's heading, above the slides
 
 
 def test_the_summary_is_nearest_rank_over_the_tries_in_order():
@@ -107,8 +107,23 @@ def test_the_pages_command_opens_each_page_both_ways_and_reports(tmp_path):
     assert code == 0 and result["errors"] == 0, result["error_samples"]
     assert list(result["pages"]) == ["overview", "map", "trends"]
     for name, ways in result["pages"].items():
-        assert set(ways) == {"link", "nav"}, name
+        assert set(ways) == {"link", "nav", "link_ready", "nav_ready"}, name
         for way in ways.values():
             _well_formed(way, 1)
+        for way in ("link", "nav"):  # ready: drawn, and the main thread free after it
+            assert ways[f"{way}_ready"]["ms"][0] >= ways[way]["ms"][0], name
     assert (result["tries"], result["scale"], result["cases"]) == (1, 0.05, None)
     assert isinstance(result["build_s"], float)
+
+
+@pytest.mark.browser
+def test_a_long_task_is_seen_by_the_ready_watch(blank_page):
+    """What "ready" waits for: the browser reports a task that held the main thread (here a
+    120 ms loop, always over the 50 ms a long task is), and its end is kept."""
+    blank_page.set_content("<html><body></body></html>")
+    blank_page.evaluate(pages.LONG_TASKS)
+    # A task of the page's own (one the test's evaluate starts is not the page's).
+    blank_page.evaluate("() => setTimeout(() => { const t = performance.now(); window.__start = t;"
+                        " while (performance.now() - t < 120) {} }, 0)")
+    blank_page.wait_for_function("() => window.__busyUntil > 0")
+    assert blank_page.evaluate("window.__busyUntil - window.__start") >= 119  # timestamps coarsened to 1 ms

@@ -13,7 +13,7 @@ from queries.filters import Filters, Scope
 from queries.warnings_config import WarningConfig
 from tests import fixtures as fx
 from tests import fixtures_persons as fp
-from tests.apptest import signed_in
+from tests.apptest import open_tab, signed_in
 
 MARCH_PARAMS = {"period": "自定义", "range": ["2024-03-01", "2024-03-31"], "as_of": "2024-03-31"}
 KEYS = tuple(metrics.METRICS)
@@ -129,6 +129,7 @@ def test_trends_forms_tab_shows_counts_sentence_and_regions(url):
     at = signed_in("leader", params=MARCH_PARAMS)
     at.run()
     at.switch_page("app_pages/trends.py").run()
+    open_tab(at, "trend_tab.zh", "四种形态")
     assert not at.exception
     cards = {m.label: m.value for m in at.metric}
     assert (cards["第一种形态"], cards["第四种形态"]) == ("2 人次", "1 人次")
@@ -141,13 +142,16 @@ def test_trends_leads_tab_and_link_events(url):
     at = signed_in("leader", params=MARCH_PARAMS)
     at.run()
     at.switch_page("app_pages/trends.py").run()
+    open_tab(at, "trend_tab.zh", "线索处置")
     cards = {m.label: m.value for m in at.metric}
     assert cards["线索处置件数"] == "3 件" and cards["线索处置率"] == "75.0%"
-    assert cards["反思剖析（次）"] == "4 次" and cards["回访促建（次）"] == "2 次"
     disp = _fig(at, "trend_dispositions_chart")["data"][0]
     assert dict(zip(disp["y"], disp["x"]))["立案审查"] == 1
     channels = _fig(at, "trend_channels_chart")["data"][0]
     assert sorted(channels["y"]) == ["12388", "来信", "电话", "网络"]
+    open_tab(at, "trend_tab.zh", "五个环节")  # the link events sit beside the per-case funnel
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["反思剖析（次）"] == "4 次" and cards["回访促建（次）"] == "2 次"
 
 
 def test_every_new_label_has_chinese_and_english():

@@ -15,7 +15,7 @@ from queries import metrics, store, trends
 from queries.filters import Filters, Scope
 from queries.schema import Tables
 from tests import fixtures as fx
-from tests.apptest import signed_in
+from tests.apptest import open_tab, signed_in
 
 D = date
 
@@ -316,8 +316,15 @@ def test_switching_to_quarters_regroups(page):
     assert bars["x"] == ["2024年第1季度"] and bars["y"] == [3]
 
 
+def test_only_the_open_tab_is_drawn(page):
+    assert [c.proto.id.rsplit("-", 1)[1] for c in page.get("plotly_chart")] == ["trend_chart", "trend_change_chart"]
+    open_tab(page, "trend_tab.zh", "五个环节")
+    assert [c.proto.id.rsplit("-", 1)[1] for c in page.get("plotly_chart")] == ["trend_funnel_chart"]
+
+
 def test_switching_the_breakdown_changes_the_stack(page):
     page.selectbox(key="trend_metric").set_value("complaints_received").run()
+    open_tab(page, "trend_tab.zh", "构成")
     names = {t["name"] for t in _fig(page, "trend_composition_chart")["data"]}
     assert names == {"集体三资", "惠民惠农"}
     page.button_group(key="trend_by").set_value("channel").run()
@@ -326,12 +333,14 @@ def test_switching_the_breakdown_changes_the_stack(page):
 
 
 def test_the_region_comparison_draws_one_line_per_district(page):
+    open_tab(page, "trend_tab.zh", "区域对比")
     lines = {t["name"]: t["y"] for t in _fig(page, "trend_regions_chart")["data"]}
     # Cases filed per month, Jan–Mar 2024: c1 (甲区, March), c2 (甲区, Feb), c3 (乙区, March).
     assert lines == {"甲区": [0, 1, 1], "乙区": [0, 0, 1]}
 
 
 def test_the_funnel_table_is_headed_in_chinese(page):
+    open_tab(page, "trend_tab.zh", "五个环节")
     table = next(d.value for d in page.dataframe if "严肃查处" in d.value.columns)
     assert table.columns[0] == "区县"
     assert dict(zip(table["区县"], table["严肃查处"])) == {"甲区": 1}  # c1 closed in March; c2 in April

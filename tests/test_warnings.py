@@ -20,7 +20,7 @@ from queries.filters import Filters, Scope
 from queries.schema import Tables
 from queries.warnings_config import ConfigError, WarningConfig, load
 from tests import fixtures as fx
-from tests.apptest import signed_in
+from tests.apptest import open_tab, signed_in, table_rows
 
 D = date
 AS_OF = D(2024, 6, 30)
@@ -326,6 +326,15 @@ def test_page_shows_counts_by_level(page):
     assert cards["预警数量"] == "13 件" and cards[":red[■] 红色预警"] == "2 件"
 
 
+def test_page_draws_only_the_open_tab(page):
+    assert [d.proto.id.rsplit("-", 1)[-1] for d in page.dataframe] == ["warn_table"]
+    open_tab(page, "warn_tab.zh", "专项治理项目")
+    [board] = page.dataframe  # the project board alone: the list is not drawn
+    row = board.value.iloc[0]  # AppTest hands tables over as pandas
+    # All 12 items of the one project started by 30 June; 3 completed by then, overdue_1d overdue.
+    assert (row["lead_unit"], row["items"], row["completed"], row["overdue"]) == ("甲一镇人民政府", 12, 3, 1)
+
+
 def test_page_filter_by_level_narrows_the_list(page):
     page.multiselect(key="warn_level").set_value(["红"]).run()
     assert page.dataframe(key="warn_table").value["record_id"].to_list() == ["late_1d", "overdue_1d"]
@@ -353,13 +362,13 @@ def test_overview_shows_the_main_warnings_grouped_by_rule_and_unit(tmp_path, mon
     store.replace_all(url, tables, None, dataset="ledger")
     monkeypatch.setenv("OVERSIGHT_DB_URL", url)
     at = signed_in("leader", params={"as_of": "2024-06-30"}).run()
-    top = next(d.value for d in at.dataframe if "who" in d.value.columns)
+    top = table_rows(at, "等级")
     # Red first (late_1d by its township, a complaint has no unit; overdue_1d by its unit), then
     # the two-warning orange groups: P1 of 甲一镇人民政府 (10 and 5 days), C2 in 甲一镇 (0 and 3 days left).
-    assert top.shape[0] == 10
-    assert top[["rule", "who", "warnings", "worst"]].values.tolist()[:4] == [
-        ["C1 信访逾期", "甲一镇", 1, "逾期 1 天"], ["R1 逾期未完成", "甲一镇人民政府", 1, "逾期 1 天"],
-        ["P1 流程倒置", "甲一镇人民政府", 2, "倒置 10 天"], ["C2 信访临期", "甲一镇", 2, "仅剩 0 天"]]
+    assert len(top) == 10
+    assert [[r["规则"], r["责任单位 / 所在地"], r["预警数"], r["最严重"]] for r in top][:4] == [
+        ["C1 信访逾期", "甲一镇", "1", "逾期 1 天"], ["R1 逾期未完成", "甲一镇人民政府", "1", "逾期 1 天"],
+        ["P1 流程倒置", "甲一镇人民政府", "2", "倒置 10 天"], ["C2 信访临期", "甲一镇", "2", "仅剩 0 天"]]
 
 
 # --- the demo ---------------------------------------------------------------------------------
