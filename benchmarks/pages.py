@@ -99,8 +99,9 @@ async def _drawn(page, finished: list[int], before: int, name: str, timeout_s: f
         await asyncio.sleep(0.01)
     await page.wait_for_function(DRAWN, arg=drawn_args(name), polling="raf",
                                  timeout=max(1.0, deadline - time.monotonic()) * 1000)
-    return await page.evaluate(
-        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))")
+    # float(): a coarsened clock can read a whole number, which JSON hands over as an int.
+    return float(await page.evaluate(
+        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"))
 
 
 async def _busy_after_drawn(page, drawn_at: float, timeout_s: float) -> float:
@@ -164,7 +165,7 @@ async def open_by_nav(ctx, base: str, name: str, errors: list[str],
         shown = await _drawn(page, finished, 0, start, timeout_s)
         await _busy_after_drawn(page, shown, timeout_s)  # the click is not held up by the page before
         before = finished[0]
-        t0 = await page.evaluate("performance.now()")
+        t0 = float(await page.evaluate("performance.now()"))
         await nav_click(page, name)
         drawn = await _drawn(page, finished, before, name, timeout_s)
         ms = drawn - t0
@@ -177,6 +178,7 @@ async def open_by_nav(ctx, base: str, name: str, errors: list[str],
 
 
 def summary(ms: list[float]) -> dict:
+    ms = [float(v) for v in ms]  # the page's clock may read whole milliseconds
     ordered = sorted(ms)
     return {"tries": len(ms), "ms_p50": _rank(ordered, 0.50), "ms_p95": _rank(ordered, 0.95),
             "ms_max": round(ordered[-1], 1) if ordered else None, "ms": [round(v, 1) for v in ms]}

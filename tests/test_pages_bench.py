@@ -37,6 +37,12 @@ def test_the_summary_is_nearest_rank_over_the_tries_in_order():
     assert pages.summary([])["ms_p50"] is None
 
 
+def test_whole_milliseconds_are_reported_as_numbers_of_one_kind():
+    # The page's clock, coarsened, can read 2220: it is 2220.0 in the report like any other try.
+    s = pages.summary([2220, 1500.5])
+    assert s["ms"] == [2220.0, 1500.5] and all(isinstance(v, float) for v in (*s["ms"], s["ms_p50"], s["ms_max"]))
+
+
 def test_a_bad_number_of_tries_is_refused(capsys):
     assert pages.main(["--tries", "0"]) == 2
     assert "--tries" in capsys.readouterr().err
