@@ -2,19 +2,15 @@
 import streamlit as st
 
 from dashboard import components_warnings as cw
-from dashboard import filterbar
-from dashboard.ui import lang, tr
+from dashboard import filterbar, layout
+from dashboard.ui import tr
 
 view: filterbar.View = st.session_state["view"]
 
 st.title(tr("warn.title"))
 st.caption(filterbar.caption(view))
-
-# Only the open tab is drawn (its key holds a label, so one per language), as on 趋势.
-parts = (("warn.tab.list", cw.warning_list), ("warn.tab.units", cw.slow_boards),
-         ("warn.tab.projects", cw.project_board))
-for tab, (_, draw) in zip(st.tabs([tr(label) for label, _ in parts], key=f"warn_tab.{lang()}",
-                                  on_change="rerun"), parts):
-    if tab.open:
-        with tab:
-            draw(view)
+layout.open_tab([
+    (tr("warn.tab.list"), lambda: cw.warning_list(view)),
+    (tr("warn.tab.units"), lambda: cw.slow_boards(view)),
+    (tr("warn.tab.projects"), lambda: cw.project_board(view)),
+], key="warn_tab")

@@ -20,9 +20,9 @@ task (≥ 50 ms, the browser's own `longtask` entries) after the page was drawn,
 second has passed without one; until then a click or a key waits. A map's canvas is there
 before deck.gl has drawn into it (its first frame, shaders compiled in software on a machine
 without a GPU, is one task of about a second), so on 地图 the two differ most. It reports
-p50/p95 (nearest rank) per page and way, and each try's milliseconds. Before timing, every page is opened once untimed, so the
-figures are those of a server that has served each page before (the caches a running server
-has), not its very first visit after a start.
+p50/p95 (nearest rank) per page and way, and each try's milliseconds. Before timing, every page
+is opened once untimed, so the figures are those of a server that has served each page before
+(the caches a running server has), not its very first visit after a start.
 
 `--cases N` builds the demo city at N cases as `python -m benchmarks` does (the same
 generator; 1,000,000 takes the better part of an hour on a busy 2-core machine); `--scale` is

@@ -180,10 +180,10 @@ def _slow_units(units: pl.DataFrame) -> None:
 
 def _slow_columns(names: tuple[str, ...]) -> dict:
     """The boards' columns as the overview shows their tops: labels and cell texts."""
-    known = {"rank": ("board.rank", small_table.whole), "township": ("warn.col.township", small_table.text),
+    known = {"rank": ("board.rank", fmt.count), "township": ("warn.col.township", small_table.text),
              "district": ("warn.col.district", small_table.text), "unit": ("warn.col.unit", small_table.text),
-             "overdue": ("board.overdue", small_table.whole),
-             "open_warnings": ("board.open_warnings", small_table.whole),
+             "overdue": ("board.overdue", fmt.count),
+             "open_warnings": ("board.open_warnings", fmt.count),
              "overdue_change": ("overview.vs_last_month", small_table.signed)}
     return {c: (tr(known[c][0]), known[c][1]) for c in names}
 
@@ -206,7 +206,7 @@ def warning_groups(view: View, n: int = 10) -> None:
                   lambda lv: small_table.Markup(f":{LEVEL_MD[lv]}-badge[{tr(f'warn.level.{lv}')}]")),
         "rule": (tr("warn.col.rule"), small_table.text),
         "who": (tr("overview.group.who"), small_table.text),
-        "warnings": (tr("overview.group.warnings"), small_table.whole),
+        "warnings": (tr("overview.group.warnings"), fmt.count),
         "worst": (tr("overview.group.worst"), small_table.text),
     }, key="overview_warn_groups")
 

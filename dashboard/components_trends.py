@@ -31,16 +31,6 @@ def controls(key_prefix: str = "trend") -> tuple[str, str]:
     return metric, every or "1mo"
 
 
-def tabs(key: str) -> list[tuple]:
-    """The page's tabs, each with what draws it: (tab container, draw(view, metric, every)).
-    The tabs track their state (`on_change="rerun"`), so the caller draws only the open one."""
-    parts = (("series", series_tab), ("composition", composition_tab), ("regions", regions_tab),
-             ("funnel", lambda v, m, e: funnel_tab(v)), ("handling", lambda v, m, e: handling_tab(v)),
-             ("forms", lambda v, m, e: forms_tab(v)), ("leads", lambda v, m, e: leads_tab(v)))
-    labels = [tr(f"trend.tab.{name}") for name, _ in parts]
-    return list(zip(st.tabs(labels, key=key, on_change="rerun"), (draw for _, draw in parts)))
-
-
 def _axis(metric: str) -> str:
     label = tr(f"metric.{metric}")
     return f"{label}（{tr('unit.wan')}）" if METRICS[metric].unit == "money" else label

@@ -1,5 +1,5 @@
 """Layout for narrow screens (a phone at 390 px) and long English labels: one constant stylesheet
-and the page links drawn in the page.
+and the page links drawn in the page; and tabs of which only the open one is drawn (`open_tab`).
 
 Streamlit moves the top navigation bar into the sidebar below its `md` breakpoint (768 px wide):
 on a phone the pages would be reachable only by opening the sidebar, which then covers the page.
@@ -13,7 +13,11 @@ allows inline styles (deploy/nginx.conf, style-src 'unsafe-inline'), as the wate
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import streamlit as st
+
+from dashboard.ui import lang
 
 # Streamlit's breakpoints (its theme): top navigation below `md`, columns stacking at `columns`.
 NAV_BREAKPOINT_PX = 768
@@ -82,3 +86,15 @@ def card_columns(parent, widths: list[float], used: int) -> list:
     for box, pair in zip(outer, filled):
         cols.extend(box.columns(pair, wrap=False) if len(pair) > 1 else [box])
     return cols
+
+
+def open_tab(parts: Sequence[tuple[str, Callable[[], None]]], key: str) -> None:
+    """Tabs of which only the open one is drawn: `parts` are (label, draw). A tab switch reruns
+    the page (`on_change="rerun"`). With every tab drawn, a new session's browser laid out all
+    their charts and grids, shown or not (趋势: ten plotly charts; python -m benchmarks.pages).
+    The state holds the open tab's label, so the key is one per language (`<key>.<lang>`)."""
+    tabs = st.tabs([label for label, _ in parts], key=f"{key}.{lang()}", on_change="rerun")
+    for tab, (_, draw) in zip(tabs, parts):
+        if tab.open:
+            with tab:
+                draw()

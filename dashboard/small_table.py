@@ -30,11 +30,6 @@ def text(value: Any) -> str:
     return EMPTY if value is None or value == "" else str(value)
 
 
-def whole(value: Any) -> str:
-    """A count with thousands separators (1,234)."""
-    return EMPTY if value is None else f"{int(value):,}"
-
-
 def signed(value: Any) -> str:
     """A change in whole numbers with its sign (+2, −1, 0)."""
     if value is None:

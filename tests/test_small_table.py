@@ -2,6 +2,7 @@
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from dashboard import fmt
 from dashboard import small_table as T
 
 
@@ -15,5 +16,5 @@ def test_values_and_headers_are_escaped_markdown_and_a_markup_is_kept():
 
 def test_counts_have_thousands_separators_and_changes_their_sign():
     df = pl.DataFrame({"n": [12345, 0, None], "d": [2, -3, 0]})
-    got = T.cells(df, {"n": ("件数", T.whole), "d": ("较上月", T.signed)})
+    got = T.cells(df, {"n": ("件数", fmt.count), "d": ("较上月", T.signed)})
     assert got.to_dict(as_series=False) == {"件数": ["12\\,345", "0", "—"], "较上月": ["\\+2", "−3", "0"]}
