@@ -12,7 +12,7 @@ times in headless chromium in two ways a person does:
 
 "Drawn" (`DRAWN`): the server has finished a run for this page (its `script_finished`
 message), no status widget, stale element, skeleton or spinner is left, the page's main heading
-is there, every plotly chart shown has its SVG, every map its canvas, every table its grid
+is there, every plotly chart shown has its SVG, every map its canvas, every picture its image decoded, every table its grid
 canvas (those in tabs not open are not drawn by the browser until opened, tables and maps at
 least), and the page's own content (`PAGES`) is present; then two animation frames are
 painted. "Ready" (`link_ready`, `nav_ready`) is the same or later: the end of the last long
@@ -45,8 +45,9 @@ from dashboard.i18n import t
 
 # page name: (URL path, nav section key, nav entry key, heading key or None, what must be there)
 PLOT, DECK, GRID = '[data-testid="stPlotlyChart"]', '[data-testid="stDeckGlJsonChart"]', '[data-testid="stDataFrame"]'
+IMAGE = '[data-testid="stImage"]'
 PAGES: dict[str, tuple[str, str, str, str | None, tuple[str, ...]]] = {
-    "overview": ("", "nav.section.cockpit", "nav.overview", "overview.title", ('[data-testid="stMetric"]', PLOT)),
+    "overview": ("", "nav.section.cockpit", "nav.overview", "overview.title", ('[data-testid="stMetric"]', IMAGE)),
     "map": ("map", "nav.section.cockpit", "nav.map", "map.title", (DECK,)),
     "trends": ("trends", "nav.section.cockpit", "nav.trends", "trend.title", (PLOT,)),
     "warnings": ("warnings", "nav.section.cockpit", "nav.warnings", "warn.title", (GRID,)),
@@ -67,6 +68,8 @@ DRAWN = """([heading, needed]) => {
   const shown = s => q(s).filter(e => e.checkVisibility());  // not in a tab that is not open
   if (shown('[data-testid="stPlotlyChart"]').some(e => !e.querySelector('.main-svg'))) return false;
   if (shown('[data-testid="stDeckGlJsonChart"]').some(e => !e.querySelector('canvas'))) return false;
+  const decoded = e => Array.from(e.querySelectorAll('img')).every(i => i.complete && i.naturalWidth);
+  if (shown('[data-testid="stImage"]').some(e => !decoded(e))) return false;
   return !shown('[data-testid="stDataFrame"]').some(e => !e.querySelector('canvas'));
 }"""
 

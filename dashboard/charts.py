@@ -4,7 +4,6 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import safe
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PRIMARY = "#1f4e79"
@@ -29,29 +28,6 @@ def count_axis(fig: go.Figure, values: list, axis: str = "y") -> go.Figure:
         kw.update(dtick=1, range=[0, max(top, 1) * 1.15])
     (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**kw)
     return fig
-
-
-def ranking_bar(df: pl.DataFrame, value_col: str, axis_title: str, number_format: str,
-                highlight_worst: bool = False) -> go.Figure:
-    """Children of a region ranked by one metric, largest on top, each bar labelled.
-
-    `number_format` is a d3 format (",.0f", ",.2f", ".1%"); `highlight_worst` colours the top
-    bar red for metrics where more is worse (overdue items)."""
-    ranked = df.select("name", value_col).fill_null(0).sort(value_col, descending=False)
-    colors = [PRIMARY] * ranked.height
-    if highlight_worst and ranked.height:
-        colors[-1] = ACCENT
-    fig = go.Figure(go.Bar(
-        x=ranked[value_col].to_list(), y=[safe.plot(n) for n in ranked["name"]], orientation="h",
-        marker_color=colors, texttemplate=f"%{{x:{number_format}}}", textposition="outside",
-        hovertemplate=f"%{{y}}：%{{x:{number_format}}}<extra></extra>", cliponaxis=False,
-    ))
-    fig.update_xaxes(title_text=axis_title, tickformat=number_format, gridcolor="#e5e5e5",
-                     zeroline=True, zerolinecolor="#999")
-    fig.update_yaxes(title_text=None, automargin=True)
-    if number_format == ",.0f":  # a count: whole-number ticks from 0
-        count_axis(fig, ranked[value_col].to_list(), axis="x")
-    return _base_layout(fig, height=max(240, 34 * ranked.height + 60))
 
 
 def progress_history(updates: pl.DataFrame, started_on, due_on, plan_label: str, actual_label: str,

@@ -8,7 +8,7 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from dashboard import data, fmt, maps, safe
+from dashboard import data, fmt, map_svg, maps, safe
 from dashboard.filterbar import View
 from dashboard.ui import lang, own_level_names, tr
 from queries import geo
@@ -19,6 +19,7 @@ MAP_METRICS = ("complaints_received", "cases_filed", "persons_disciplined", "fun
                "rectifications_overdue", "closure_rate", "satisfaction_rate", "completion_rate")
 FILTER_KEYS = {"district": "district", "township": "township", "village": "village"}
 RECORDS_SHOWN = 20  # newest rows of each ledger in a village's records panel
+COMPACT_WIDTH = 480  # the small map's drawing width in px (st.image scales it to its column)
 
 
 def chart_key(key_prefix: str, region: str) -> str:
@@ -57,16 +58,20 @@ def _on_select(chart_key: str) -> None:
             _set_region(code, level_of(code))
 
 
-def _on_select_compact(chart_key: str) -> None:
-    """The overview's plotly map: a clicked region arrives as its `location` (its code)."""
-    state = st.session_state.get(chart_key)
-    points = (state or {}).get("selection", {}).get("points", [])
-    code = None
-    if points:  # a polygon reports its location; a circle, its code as the last customdata
-        custom = points[0].get("customdata") or [None]
-        code = points[0].get("location") or (custom[-1] if isinstance(custom, list) else None)
+def _on_drill(key: str) -> None:
+    code = st.session_state.get(key)
     if code:
         _set_region(code, level_of(code))
+
+
+def drill(view: View, table: pl.DataFrame, key_prefix: str) -> None:
+    """The small map's way down: one button per sub-region on the map (largest value first),
+    as a click on it would. Keyed by the viewed region, so each level starts with none chosen."""
+    ranked = table.sort("value", descending=True, nulls_last=True)
+    names = dict(zip(ranked["key"].to_list(), ranked["name"].to_list()))
+    key = f"{key_prefix}_drill_{view.region or 'top'}"
+    st.pills(tr("map.drill"), list(names), key=key, format_func=lambda c: safe.md(names[c]),
+             on_change=_on_drill, args=(key,), wrap=True)
 
 
 def breadcrumb(view: View, regions: pl.DataFrame, key_prefix: str = "map") -> None:
@@ -155,28 +160,33 @@ def map_panel(view: View, key_prefix: str = "map", height: int = 560, controls: 
     labels = named.filter(pl.col("lon").is_not_null()).select("key", "name", "lon", "lat") if named.height else None
     pts = data.map_points(*view.args(), points) if points != "none" else None
     dens = data.map_points(*view.args(), "complaints") if density else None
-    key = chart_key(key_prefix, current)
-    tooltip = (f"<b>{{name}}</b><br/>{tr(f'metric.{metric}')}{tr('map.per10k_suffix') if per10k else ''}："
-               f"{{value_text}}<br/>{tr('map.rank')}：{{rank}} / {table.height}<br/>{tr('change.yoy')}：{{yoy_text}}"
-               f"<br/>{tr('map.warnings')}：{{warnings}}")
     if controls:
+        key = chart_key(key_prefix, current)
+        tooltip = (f"<b>{{name}}</b><br/>{tr(f'metric.{metric}')}{tr('map.per10k_suffix') if per10k else ''}："
+                   f"{{value_text}}<br/>{tr('map.rank')}：{{rank}} / {table.height}<br/>{tr('change.yoy')}：{{yoy_text}}"
+                   f"<br/>{tr('map.warnings')}：{{warnings}}")
         cfg = data.map_config()
         deck = maps.build_deck(rows, labels=labels, key_watch=key_watch, points=pts, density=dens,
                                tooltip_html=tooltip, style=maps.map_style(cfg), shift=cfg.shift,
                                circles=circles, outline=outline)
         st.pydeck_chart(deck, key=key, height=height, on_select=partial(_on_select, key),
                         selection_mode="single-object")
-    else:  # the overview's small map: SVG, nothing redrawn while the page rests (see maps.py)
-        fig = maps.compact_figure(rows, labels=labels, key_watch=key_watch, tooltip_html=tooltip, height=height,
-                                  circles=circles, outline=outline)
-        st.plotly_chart(fig, key=key, on_select=partial(_on_select_compact, key),
-                        selection_mode="points", config=maps.COMPACT_CONFIG, theme=None)
+    else:  # the overview's small map: a still picture (dashboard/map_svg.py says why)
+        circle_codes = {c["code"] for c in circles}
+        named_points = [] if labels is None else [r for r in labels.to_dicts() if r["key"] not in circle_codes]
+        st.image(map_svg.compact_svg(rows, labels=named_points, key_watch=key_watch, width=COMPACT_WIDTH,
+                                     height=height, circles=circles, outline=outline),
+                 width="stretch", alt=tr("overview.map_alt"))
     if circles:
         st.caption(tr("map.circles_note") if not rows else tr("map.circles_partial", n=len(circles)))
     if breaks:
         _legend(breaks, unit if not per10k else "per10k")
     _own_level_note(own, metric, per10k)
-    st.caption(tr("map.click_hint") if child_level != "village" else tr("map.village_hint"))
+    if controls:
+        st.caption(tr("map.click_hint") if child_level != "village" else tr("map.village_hint"))
+    else:
+        drill(view, table, key_prefix)
+        st.page_link("app_pages/map.py", label=tr("overview.open_map"), icon=":material/map:")
 
 
 def _ancestor_outline(view: View, regions: pl.DataFrame, current: str) -> list[dict]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, components_map, data, fmt, safe, small_table
+from dashboard import components_map, data, fmt, safe, small_table
 from dashboard.components_warnings import LEVEL_MD, load as load_warnings
 from dashboard.filterbar import View
 from dashboard.ui import lang, lang_key, own_level_names, remember, tr
@@ -21,12 +21,37 @@ RANKABLE = ("cases_filed", "persons_disciplined", "funds_recovered_wan", "compla
             "closure_rate", "satisfaction_rate", "completion_rate", "rectifications_overdue")
 
 
-def _number_format(unit: str, per10k: bool) -> str:
-    if unit == "rate":
-        return fmt.PCT_D3
-    if unit == "money" or per10k:
-        return ",.2f"
-    return ",.0f"
+RANK_ROWS = 12  # the ranking's rows on the overview; the 地图 page and 趋势 have every region
+BAR_CELLS = 10  # the text bar's full length in character cells
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def text_bar(share: float, cells: int = BAR_CELLS) -> str:
+    """`share` (0–1) of a bar `cells` characters long, in eighth-block characters: a bar that
+    prints, copies and reads on a phone like the text beside it, and needs no chart library."""
+    eighths = round(max(0.0, min(1.0, share)) * cells * 8)
+    full, rest = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[rest] if rest else "")
+
+
+def _bar_cell(bar: str) -> str:
+    # Block characters only (text_bar), never data: coloured in the theme's primary colour.
+    return small_table.Markup(f":primary[{bar}]") if bar else small_table.EMPTY
+
+
+def ranking_rows(df: pl.DataFrame, col: str, per10k: bool, unit: str) -> pl.DataFrame:
+    """The sub-regions ranked by `col`, largest first (regions without a figure last, unranked):
+    rank, name, the figure as text, its bar against the largest, and the figure itself."""
+    ranked = df.select("name", pl.col(col).alias("raw")).sort("raw", descending=True, nulls_last=True)
+    values = ranked["raw"].to_list()
+    top = max((abs(v) for v in values if v is not None), default=0)
+    show = (lambda v: "—" if v is None else f"{v:,.2f}") if per10k else (
+        lambda v: fmt.metric_value(v, unit, lang()))
+    return ranked.with_columns(
+        rank=pl.Series([i + 1 if v is not None else None for i, v in enumerate(values)], dtype=pl.Int64),
+        value=pl.Series([show(v) for v in values], dtype=pl.String),
+        bar=pl.Series([text_bar(abs(v) / top) if v is not None and top else "" for v in values], dtype=pl.String),
+    ).select("rank", "name", "value", "bar", "raw")
 
 
 def _has_population(df: pl.DataFrame) -> bool:
@@ -68,15 +93,16 @@ def concentration(view: View) -> dict | None:
             label = tr(f"metric.{metric}")
             if per10k:
                 label = tr("overview.rank_axis_per10k", metric=label)
-            elif m.unit == "money":
-                label = f"{label}（{tr('unit.wan')}）"
-            shown = own_level_names(df)
-            fig = charts.ranking_bar(shown, col, label, _number_format(m.unit, per10k),
-                                     highlight_worst=not m.higher_is_better)
-            st.plotly_chart(fig, key="overview_rank_chart", config={"displaylogo": False})
-            ranked = shown.filter(pl.col(col).is_not_null()).sort(col, descending=True)
-            if ranked.height and ranked[col][0]:
-                top = {"name": ranked["name"][0], "value": ranked[col][0], "metric": metric, "per10k": per10k}
+            ranked = ranking_rows(own_level_names(df), col, per10k, m.unit)
+            small_table.show(ranked.head(RANK_ROWS), {
+                "rank": (tr("overview.rank.no"), fmt.count), "name": (tr("overview.rank.region"), small_table.text),
+                "value": (label, small_table.text), "bar": (tr("overview.rank.bar"), _bar_cell),
+            }, key="overview_rank_table")
+            if ranked.height > RANK_ROWS:
+                st.caption(tr("overview.rank_more", shown=RANK_ROWS, n=f"{ranked.height:,}"))
+            first = ranked.row(0, named=True) if ranked.height else None
+            if first and first["raw"]:
+                top = {"name": first["name"], "value": first["raw"], "metric": metric, "per10k": per10k}
     with right:
         shown_metric = tr(f"metric.{metric}") + (tr("map.per10k_suffix") if per10k else "")
         st.markdown(f"**{tr('overview.map_of', metric=shown_metric)}**")

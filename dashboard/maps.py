@@ -6,10 +6,7 @@ Offline first: the map style is a blank style served by the app itself (static/)
 empty style makes Streamlit's pydeck element fetch a Carto basemap from the internet. A tile
 server in config/map.toml adds a basemap through a generated style file.
 
-The overview's small map is a plotly SVG choropleth instead (`compact_figure`): deck.gl redraws
-on every animation frame even when nothing moves, which with software WebGL kept ~0.07 of a core
-busy per open overview; an SVG map costs nothing at rest. Plotly's geo subplot always loads a
-world topojson, so it is pointed at an empty one the app serves (static/topojson/).
+The overview's small map is a still picture instead (dashboard/map_svg.py).
 """
 from __future__ import annotations
 
@@ -19,11 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import plotly.graph_objects as go
 import polars as pl
 import pydeck as pdk
 
-from dashboard import safe
 from queries import geo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,132 +226,3 @@ def record_points(regions: pl.DataFrame, records: pl.DataFrame, color: list[int]
     return pl.DataFrame({"lon": joined["lon"].to_numpy() + jitter[:, 0],
                          "lat": joined["lat"].to_numpy() + jitter[:, 1],
                          "color": [color] * joined.height})
-
-
-# Plotly's config for the compact map: its topojson from the app, no toolbar, no scroll zoom.
-COMPACT_CONFIG = {"topojsonURL": "/app/static/topojson/", "displayModeBar": False, "scrollZoom": False}
-KEY_WATCH_LINE = "#1f4e79"
-
-
-def _signed_area(ring: list[list[float]]) -> float:
-    arr = np.asarray(ring, dtype=float)
-    return float(np.sum(arr[:-1, 0] * arr[1:, 1] - arr[1:, 0] * arr[:-1, 1]))
-
-
-def _clockwise(ring: list[list[float]]) -> list[list[float]]:
-    """d3-geo (plotly's geo) reads a counter-clockwise exterior ring as everything but the
-    polygon, so rings are turned clockwise (negative shoelace area in lon/lat)."""
-    return ring[::-1] if _signed_area(ring) > 0 else ring
-
-
-def _d3_polygon(rings: list[list[list[float]]]) -> list[list[list[float]]]:
-    """A polygon as d3-geo wants it: exterior clockwise, holes counter-clockwise."""
-    return [_clockwise(rings[0])] + [_clockwise(h)[::-1] for h in rings[1:]]
-
-
-def _group_parts(items: list[dict]) -> list[tuple[str, list[dict]]]:
-    """Rows (one per polygon part) grouped by region code, in first-seen order."""
-    groups: dict[str, list[dict]] = {}
-    for it in items:
-        groups.setdefault(it["code"], []).append(it)
-    return list(groups.items())
-
-
-def _geojson(items: list[dict]) -> dict:
-    """One feature per region, a MultiPolygon of all its parts with their holes: plotly matches
-    a location to one feature only, so one feature per part left multi-part districts drawn as
-    their first (often tiny) part and looking blank."""
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": code, "properties": {},
-         "geometry": {"type": "MultiPolygon", "coordinates": [_d3_polygon(p["polygon"]) for p in parts]}}
-        for code, parts in _group_parts(items)]}
-
-
-def _rgba(fill: list[int]) -> str:
-    r, g, b, a = fill
-    return f"rgba({r},{g},{b},{a / 255:.3f})"
-
-
-# The row fields a tooltip may name, in the order of the compact map's customdata.
-TOOLTIP_FIELDS = ("name", "value_text", "rank", "yoy_text", "warnings")
-
-
-def _hover(value: object) -> object:
-    """One customdata cell: text escaped (plotly reads it as HTML; the deck.gl tooltip escapes
-    on its own), numbers as they are, a dash for nothing."""
-    return "—" if value is None else safe.plot(value) if isinstance(value, str) else value
-
-
-def hovertemplate(tooltip_html: str) -> str:
-    """The deck tooltip (`{name}` placeholders, `<br/>`) as a plotly hovertemplate, so both maps
-    share one tooltip text."""
-    out = tooltip_html.replace("<br/>", "<br>")
-    for i, f in enumerate(TOOLTIP_FIELDS):
-        out = out.replace(f"{{{f}}}", f"%{{customdata[{i}]}}")
-    return out + "<extra></extra>"
-
-
-def _customdata(r: dict) -> list:
-    """The tooltip fields, then the region's code (which a click on a circle reports)."""
-    return [*(_hover(r[f]) for f in TOOLTIP_FIELDS), r["code"]]
-
-
-def compact_figure(rows: list[dict], *, labels: pl.DataFrame | None, key_watch: list[dict],
-                   tooltip_html: str, height: int, circles: list[dict] | None = None,
-                   outline: list[dict] | None = None) -> go.Figure:
-    """The overview's map: the regions in their class colours (each its own colour, so a
-    colour scale with one stop per region), 提级监督 outlines, names; clicking a region selects
-    its code (`location`). Regions without polygons are circles (trace "circles") inside the
-    nearest ancestor's `outline`. The tooltip is the deck map's."""
-    regions = [parts[0] for _, parts in _group_parts(rows)]
-    n = len(regions)
-    stops = [[i / max(n - 1, 1), _rgba(r["fill"])] for i, r in enumerate(regions)]
-    if n == 1:
-        stops.append([1.0, stops[0][1]])
-    traces = []
-    if outline:
-        traces.append({"type": "choropleth", "name": "outline", "geojson": _geojson(outline),
-                       "locations": [code for code, _ in _group_parts(outline)], "featureidkey": "id",
-                       "z": [0] * len(_group_parts(outline)),
-                       "colorscale": [[0, "rgba(240,240,240,0.5)"], [1, "rgba(240,240,240,0.5)"]],
-                       "showscale": False, "marker": {"line": {"color": "#5a5a5a", "width": 2}},
-                       "hoverinfo": "skip"})
-    # Plain dicts and no validation (as plotly express does): validating the polygons took
-    # 28 ms per rerun; the tests check the figure's content instead.
-    if regions:
-        traces.append({"type": "choropleth", "name": "regions", "geojson": _geojson(rows),
-                       "locations": [r["code"] for r in regions], "featureidkey": "id",
-                       "z": [i / max(n - 1, 1) for i in range(n)], "zmin": 0, "zmax": 1, "colorscale": stops,
-                       "showscale": False, "marker": {"line": {"color": "white", "width": 1.2}},
-                       "customdata": [_customdata(r) for r in regions],
-                       "hovertemplate": hovertemplate(tooltip_html), "unselected": {"marker": {"opacity": 1}}})
-    if key_watch:
-        traces.append({"type": "choropleth", "name": "key_watch", "geojson": _geojson(key_watch),
-                       "locations": [code for code, _ in _group_parts(key_watch)], "featureidkey": "id",
-                       "z": [0] * len(_group_parts(key_watch)),
-                       "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-                       "showscale": False, "marker": {"line": {"color": KEY_WATCH_LINE, "width": 3}},
-                       "hoverinfo": "skip"})
-    circle_codes = {c["code"] for c in circles or []}
-    if labels is not None and "key" in labels.columns and circle_codes:
-        labels = labels.filter(~pl.col("key").is_in(list(circle_codes)))  # named on the circles
-    if circles:
-        traces.append({"type": "scattergeo", "name": "circles", "mode": "markers+text",
-                       "text": [safe.plot(c["name"]) for c in circles], "textposition": "bottom center",
-                       "textfont": {"size": 13, "color": "#141414"},
-                       "lon": [c["lon"] for c in circles], "lat": [c["lat"] for c in circles],
-                       "marker": {"size": [2 * c["radius"] for c in circles],
-                                  "color": [_rgba(c["fill"]) for c in circles],
-                                  "line": {"color": "#5a5a5a", "width": 1}},
-                       "customdata": [_customdata(c) for c in circles],
-                       "hovertemplate": hovertemplate(tooltip_html), "unselected": {"marker": {"opacity": 1}}})
-    if labels is not None and labels.height:
-        traces.append({"type": "scattergeo", "name": "labels", "lon": labels["lon"].to_list(),
-                       "lat": labels["lat"].to_list(), "text": [safe.plot(n) for n in labels["name"]], "mode": "text",
-                       "hoverinfo": "skip", "textfont": {"size": 14, "color": "#141414"}})
-    layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "dragmode": False,
-              "showlegend": False, "hoverlabel": {"bgcolor": "#1f2a36", "font": {"size": 15, "color": "white"}},
-              "geo": {"fitbounds": "locations", "visible": False, "projection": {"type": "mercator"},
-                      "bgcolor": "rgba(0,0,0,0)"}}
-    fig = go.Figure(data=traces, layout=layout, _validate=False)
-    return fig

@@ -75,8 +75,8 @@ def test_period_preset_year_ends_at_as_of(app):
 
 
 def _bars(at: AppTest) -> dict:
-    bar = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
-    return dict(zip(bar["y"], bar["x"]))
+    """The ranking as shown: region → its figure's text."""
+    return {r["区域"]: r[next(k for k in r if k not in ("名次", "区域", "对比"))] for r in table_rows(at, "名次")}
 
 
 def _frame(at: AppTest, first_header: str) -> list[dict]:
@@ -88,14 +88,14 @@ def test_ranking_defaults_to_complaints_per_10000_residents_and_says_so(app):
     # 甲区 3 complaints / 30,000 residents, 乙区 1 / 10,000: 1.0 per 10,000 each.
     assert app.selectbox(key="overview_rank_metric.zh").value == "complaints_received"
     assert app.toggle(key="overview_rank_per10k").value is True
-    assert _bars(app) == {"甲区": 1.0, "乙区": 1.0}
+    assert _bars(app) == {"甲区": "1.00", "乙区": "1.00"}
     assert any(c.value.startswith("按每万常住人口计算") for c in app.caption)
 
 
 def test_per_10000_switched_off_ranks_by_totals(app):
     app.run()
     app.toggle(key="overview_rank_per10k").set_value(False).run()
-    assert _bars(app) == {"甲区": 3, "乙区": 1}
+    assert _bars(app) == {"甲区": "3 件", "乙区": "1 件"}
     assert any(c.value == "按总量排名（已关闭每万人口）。" for c in app.caption)
 
 
@@ -105,7 +105,8 @@ def test_ranking_metric_switch_changes_the_bars_and_the_map_follows(app):
     # 甲区 c1 / 30,000 residents, 乙区 c3 / 10,000.
     got = _bars(app)
     assert got.keys() == {"甲区", "乙区"}
-    assert (round(got["甲区"], 4), got["乙区"]) == (0.3333, 1.0)
+    assert got == {"乙区": "1.00", "甲区": "0.33"}
+    assert list(got) == ["乙区", "甲区"]  # largest first
     assert "**区域分布：立案数（每万人）**" in [m.value for m in app.markdown]
 
 
@@ -114,7 +115,7 @@ def test_a_rate_is_ranked_as_it_is_and_the_toggle_is_off(app):
     app.selectbox(key="overview_rank_metric.zh").set_value("closure_rate").run()
     assert app.toggle(key="overview_rank_per10k").disabled
     # 甲区: q1, q2 closed of q1–q3; 乙区: q4 closed after as_of.
-    assert _bars(app) == {"甲区": 2 / 3, "乙区": 0.0}
+    assert _bars(app) == {"甲区": "66.7%", "乙区": "0.0%"}
     assert "比率指标不按人口折算。" in [c.value for c in app.caption]
 
 

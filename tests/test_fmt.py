@@ -64,28 +64,49 @@ def test_legend_breaks_of_counts_are_whole_numbers(value, unit, expected):
     assert fmt.legend_number(value, unit) == expected
 
 
-def test_count_ranking_ticks_whole_numbers_from_zero():
-    import polars as pl
+def _count_bars(values: list) -> "object":
+    import plotly.graph_objects as go
 
     from dashboard import charts
 
-    fig = charts.ranking_bar(pl.DataFrame({"name": ["甲", "乙"], "n": [0, 3]}), "n", "立案数", ",.0f")
+    return charts.count_axis(go.Figure(go.Bar(x=values, y=["甲", "乙"][: len(values)], orientation="h")),
+                             values, axis="x")
+
+
+def test_a_count_axis_ticks_whole_numbers_from_zero():
+    fig = _count_bars([0, 3])
     assert (fig.layout.xaxis.tickformat, fig.layout.xaxis.dtick, fig.layout.xaxis.range[0]) == (",d", 1, 0)
 
 
-def test_an_all_zero_ranking_starts_at_zero_not_minus_one():
-    import polars as pl
-
-    from dashboard import charts
-
-    fig = charts.ranking_bar(pl.DataFrame({"name": ["甲", "乙"], "n": [0, 0]}), "n", "立案数", ",.0f")
+def test_an_all_zero_count_axis_starts_at_zero_not_minus_one():
+    fig = _count_bars([0, 0])
     assert fig.layout.xaxis.range[0] == 0 and fig.layout.xaxis.range[1] > 0
 
 
-def test_a_rate_ranking_keeps_its_percentage_ticks():
+def test_a_text_bar_is_whole_blocks_then_an_eighth_block():
+    from dashboard.components_overview import text_bar
+
+    assert [text_bar(v, cells=4) for v in (1.0, 0.5, 0.53125, 0.0, 1.7)] == ["████", "██", "██▏", "", "████"]
+
+
+def test_the_ranking_lists_largest_first_with_bars_against_the_largest():
     import polars as pl
 
-    from dashboard import charts
+    from dashboard.components_overview import BAR_CELLS, ranking_rows
 
-    fig = charts.ranking_bar(pl.DataFrame({"name": ["甲"], "r": [0.5]}), "r", "办结率", fmt.PCT_D3)
-    assert fig.layout.xaxis.tickformat == ".1%" and fig.layout.xaxis.dtick is None
+    df = pl.DataFrame({"name": ["甲", "乙", "丙"], "n": [2, 4, None]})
+    got = ranking_rows(df, "n", per10k=False, unit="count")
+    assert got.to_dict(as_series=False) == {
+        "rank": [1, 2, None], "name": ["乙", "甲", "丙"], "value": ["4 件", "2 件", "—"],
+        "bar": ["█" * BAR_CELLS, "█" * (BAR_CELLS // 2), ""], "raw": [4, 2, None]}
+
+
+def test_the_ranking_per_10000_shows_two_decimals():
+    import polars as pl
+
+    from dashboard.components_overview import ranking_rows
+
+    got = ranking_rows(pl.DataFrame({"name": ["甲"], "n": [1.234]}), "n", per10k=True, unit="count")
+    assert got["value"].to_list() == ["1.23"]
+
+

@@ -99,12 +99,18 @@ def test_no_page_or_component_renders_html_without_escaping():
     assert offenders == []
 
 
-def test_compact_map_hover_carries_region_names_escaped_for_plotly():
-    rows = [{"code": "990101000000", "polygon": [[[0, 0], [1, 0], [1, 1], [0, 0]]], "fill": [1, 2, 3, 255],
-             "name": "<img src=x onerror=alert(1)>", "value_text": "3 件", "rank": 1, "yoy_text": "—",
-             "warnings": 0}]
-    fig = maps.compact_figure(rows, labels=None, key_watch=[], tooltip_html="{name}", height=300)
-    assert fig.data[0].customdata[0][0] == "&lt;img src=x onerror=alert(1)&gt;"
+def test_small_map_carries_region_names_as_escaped_text():
+    """The overview's map is SVG markup (shown as an image): a name is a text node, never markup."""
+    import xml.etree.ElementTree as ET
+
+    from dashboard import map_svg
+
+    rows = [{"code": "990101000000", "polygon": [[[0, 0], [1, 0], [1, 1], [0, 0]]], "fill": [1, 2, 3, 255]}]
+    name = "<img src=x onerror=alert(1)>"
+    markup = map_svg.compact_svg(rows, labels=[{"name": name, "lon": 0.5, "lat": 0.5}], key_watch=[],
+                                 width=200, height=100)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in markup and "<img" not in markup
+    assert [t.text for t in ET.fromstring(markup).iter("{http://www.w3.org/2000/svg}text")] == [name]
 
 
 def test_one_page_summary_escapes_every_value():
@@ -315,12 +321,10 @@ def test_a_door_drawn_outside_any_session_hands_out_nothing(db):
 
 def test_chart_labels_from_ledgers_are_escaped_for_plotly():
     """plotly renders <a href>, <b> … in axis labels, legends and hovers."""
-    from dashboard import charts, charts_trends
+    from dashboard import charts_trends
 
     link = '<a href="http://127.0.0.1:9/">甲</a>'
     shown = "&lt;a href=\"http://127.0.0.1:9/\"&gt;甲&lt;/a&gt;"
-    bar = charts.ranking_bar(pl.DataFrame({"name": [link], "v": [1.0]}), "v", "件", ",.0f")
-    assert list(bar.data[0].y) == [shown]
     box = charts_trends.handling_box(pl.DataFrame({"region": [link], "days": [3], "limit": [5]}), "天", "时限")
     assert list(box.data[0].x) == [shown] and list(box.data[1].x) == [shown]
 
